@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar, Literal, Union
+from typing import ClassVar, Literal
 
 Kind = Literal["article", "headline", "footer"]
 KINDS: tuple[Kind, ...] = ("article", "headline", "footer")
@@ -42,9 +42,7 @@ class Article:
 
     def __post_init__(self) -> None:
         if not self.id:
-            object.__setattr__(
-                self, "id", record_id("article", self.title, *self.paragraphs)
-            )
+            object.__setattr__(self, "id", record_id("article", self.title, *self.paragraphs))
 
     @property
     def text(self) -> str:
@@ -108,7 +106,7 @@ class Footer:
         return None
 
 
-Record = Union[Article, Headline, Footer]
+Record = Article | Headline | Footer
 
 
 @dataclass(frozen=True)

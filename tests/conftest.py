@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+import search
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT_ROOT / "seeds"
@@ -28,3 +32,32 @@ def seed_path() -> Path:
 @pytest.fixture
 def seed_text(seed_path: Path) -> str:
     return seed_path.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def seeded_index(private_index: Path) -> Path:
+    """An index of the bundled seed page, at NEWSDEX_INDEX."""
+    import indexer
+
+    indexer.index_paths([SEEDS], index=private_index)
+    return private_index
+
+
+@pytest.fixture
+def open_seeded(seeded_index: Path) -> Iterator[search.Index]:
+    """The seed index, opened for searching, closed after the test."""
+    with search.open_index(seeded_index) as opened:
+        yield opened
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def write_page(folder: Path, name: str, text: str) -> Path:
+    """Write a page file (UTF-8, no newline translation) and return its path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / name
+    path.write_bytes(text.encode("utf-8"))
+    return path

@@ -1,0 +1,62 @@
+"""newsdex indexing: news pages to article, headline and footer records, to an index.
+
+>>> import indexer
+>>> report = indexer.index_paths(["seeds/"])          # doctest: +SKIP
+>>> print(report.summary())                           # doctest: +SKIP
+
+Importing this package does not import Whoosh; writing an index does.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from indexer.build import IndexReport, index_paths, split_files
+from indexer.errors import (
+    IndexLocked,
+    IndexNotFound,
+    NewsdexError,
+    NotAnIndex,
+    NothingIndexed,
+    QueryError,
+    RecordNotFound,
+)
+from indexer.location import bundled_seeds, index_directory
+from indexer.pages import Skipped
+from indexer.records import (
+    KINDS,
+    Article,
+    Footer,
+    Headline,
+    Kind,
+    Record,
+    Source,
+    SplitPage,
+)
+from indexer.segment import split_page
+
+__all__ = [
+    "KINDS",
+    "Article",
+    "Footer",
+    "Headline",
+    "IndexLocked",
+    "IndexNotFound",
+    "IndexReport",
+    "Kind",
+    "NewsdexError",
+    "NotAnIndex",
+    "NothingIndexed",
+    "QueryError",
+    "Record",
+    "RecordNotFound",
+    "Skipped",
+    "Source",
+    "SplitPage",
+    "__version__",
+    "bundled_seeds",
+    "index_directory",
+    "index_paths",
+    "split_files",
+    "split_page",
+]

@@ -1,0 +1,5 @@
+"""``python -m search`` runs the newsdex command line."""
+
+from search.cli import main
+
+main()

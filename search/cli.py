@@ -1,0 +1,318 @@
+"""The ``newsdex`` command: a thin client of the ``indexer`` and ``search`` libraries.
+
+Each command parses its options, makes one library call and renders the
+result. Exit status follows grep: 0 found, 1 nothing found, 2 error.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+import indexer
+from indexer.errors import NewsdexError
+from search import render
+from search.engine import SORTS, open_index
+from search.results import SearchResults
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_FOUND, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
+
+
+class NewsdexClickError(click.ClickException):
+    """A library error shown as one line; status 2, so 1 stays "nothing found"."""
+
+    exit_code = EXIT_ERROR
+
+
+class _Newsdex(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader stopped early (`newsdex search x | head -1`): not an
+            # error. Point stdout at /dev/null so the final flush stays quiet.
+            _silence_stdout()
+            ctx.exit(EXIT_FOUND)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real file descriptor (e.g. under tests)
+        pass
+
+
+def _library_errors(command: F) -> F:
+    """Turn newsdex's own exceptions into a one-line error and status 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except NewsdexError as error:
+            raise NewsdexClickError(str(error)) from error
+
+    return wrapper  # type: ignore[return-value]
+
+
+index_option = click.option(
+    "--index",
+    "index_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Index folder [default: $NEWSDEX_INDEX, else the user data folder].",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON Lines.")
+color_option = click.option(
+    "--color",
+    type=click.Choice(["auto", "always", "never"]),
+    default="auto",
+    show_default=True,
+    help="Bold the matched words (auto: when stdout is a terminal and NO_COLOR is unset).",
+)
+since_option = click.option(
+    "--since",
+    metavar="DATE",
+    help="Only records published on or after DATE (ISO, UTC).",
+)
+until_option = click.option(
+    "--until",
+    metavar="DATE",
+    help="Only records published on or before DATE (ISO, UTC).",
+)
+offset_option = click.option(
+    "--offset", type=click.IntRange(min=0), default=0, help="Skip the first N hits."
+)
+
+
+def _use_color(choice: str) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return sys.stdout.isatty()
+
+
+@click.group(cls=_Newsdex, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(indexer.__version__, prog_name="newsdex")
+def cli() -> None:
+    """Search folders of scraped news pages: articles, dated headlines, footers.
+
+    \b
+    Exit status: 0 hits found, 1 no hits, 2 error.
+    Example:
+        newsdex index ~/crawl
+        newsdex search 'Assad regime' --limit 5
+        newsdex headlines --since 2018-12-14
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@index_option
+@click.option("--rebuild", is_flag=True, help="Start afresh: drop what the index held.")
+@click.option(
+    "--wait",
+    type=click.FloatRange(min=0),
+    default=5.0,
+    show_default=True,
+    help="Seconds to wait for another process writing the index.",
+)
+@_library_errors
+def index(paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: float) -> None:
+    """Index the .txt pages in PATHS (files or folders, recursively).
+
+    With no PATHS, index the seed pages bundled with newsdex. Running it again
+    on the same pages leaves the same index. A summary goes to stderr.
+
+    \b
+    Example:
+        newsdex index ~/crawl/site-a ~/crawl/site-b
+    """
+    try:
+        report = indexer.index_paths(paths, index=index_dir, rebuild=rebuild, wait_seconds=wait)
+    except indexer.NothingIndexed as error:
+        raise NewsdexClickError(str(error)) from error
+    for skipped in report.skipped:
+        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+    click.echo(report.summary(), err=True)
+
+
+@cli.command()
+@click.argument("query")
+@click.option(
+    "--kind",
+    type=click.Choice(["article", "headline", "footer", "all"]),
+    default=None,
+    help="What to search [default: articles and headlines].",
+)
+@since_option
+@until_option
+@click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@offset_option
+@json_option
+@color_option
+@index_option
+@_library_errors
+def search(
+    query: str,
+    kind: str | None,
+    since: str | None,
+    until: str | None,
+    sort: str,
+    limit: int,
+    offset: int,
+    as_json: bool,
+    color: str,
+    index_dir: Path | None,
+) -> None:
+    """Ranked search with snippets. All words must match unless OR says otherwise.
+
+    \b
+    Query language:
+        syria assad          both words (stemmed: "killings" finds "killed")
+        syria OR turkey      either word
+        syria NOT turkey     the first without the second
+        "yellow vest"        the exact phrase
+        title:brexit         a word in the caption or headline (or body:)
+        protest*             words starting with "protest"
+        brexti~              words one letter away
+    """
+    with open_index(index_dir) as opened:
+        results = opened.search(
+            query,
+            kind=kind,  # type: ignore[arg-type]
+            since=since,
+            until=until,
+            sort=sort,  # type: ignore[arg-type]
+            limit=limit,
+            offset=offset,
+        )
+    _print_results(results, as_json, _use_color(color))
+
+
+@cli.command()
+@click.argument("query", required=False)
+@since_option
+@until_option
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
+@offset_option
+@json_option
+@color_option
+@index_option
+@_library_errors
+def headlines(
+    query: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+    color: str,
+    index_dir: Path | None,
+) -> None:
+    """Dated ticker headlines, newest first (all of them without a QUERY).
+
+    \b
+    Example:
+        newsdex headlines --since 2018-12-14
+        newsdex headlines brexit --until 2018-12-13T23:59
+    """
+    with open_index(index_dir) as opened:
+        results = opened.headlines(query, since=since, until=until, limit=limit, offset=offset)
+    _print_results(results, as_json, _use_color(color))
+
+
+def _print_results(results: SearchResults, as_json: bool, color: bool) -> None:
+    if not results.hits:
+        if results.suggestion:
+            click.echo(f"did you mean: {results.suggestion}", err=True)
+        elif not as_json:
+            click.echo("no hits", err=True)
+        raise click.exceptions.Exit(EXIT_NOTHING)
+    if as_json:
+        _echo_lines(render.json_line(render.hit_json(hit)) for hit in results.hits)
+        return
+    _echo_lines((render.hit_text(hit, color) + "\n" for hit in results.hits), color)
+    shown_to = results.offset + len(results.hits)
+    if shown_to < results.total:
+        click.echo(
+            f"hits {results.offset + 1}-{shown_to} of {results.total}; "
+            f"--offset {shown_to} for more",
+            err=True,
+        )
+
+
+def _echo_lines(lines: Iterable[str], color: bool = False) -> None:
+    for line in lines:
+        click.echo(line, color=color)
+
+
+@cli.command()
+@click.argument("record_id", metavar="ID")
+@json_option
+@index_option
+@_library_errors
+def show(record_id: str, as_json: bool, index_dir: Path | None) -> None:
+    """Show one whole record and every page it was seen on."""
+    with open_index(index_dir) as opened:
+        record = opened.record(record_id)
+    if as_json:
+        click.echo(render.json_line(render.record_json(record)))
+    else:
+        click.echo(render.record_text(record))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@json_option
+@_library_errors
+def split(files: tuple[Path, ...], as_json: bool) -> None:
+    """Show the records pages yield, without indexing them.
+
+    Exits 2 if no file could be read.
+    """
+    read_any = False
+    for page in indexer.split_files(files):
+        if isinstance(page, indexer.Skipped):
+            click.echo(f"skipped {page.path}: {page.reason}", err=True)
+            continue
+        read_any = True
+        if as_json:
+            _echo_lines(render.json_line(render.record_json(r)) for r in page.records)
+            for warning in page.warnings:
+                click.echo(f"warning: {warning}", err=True)
+        else:
+            if len(files) > 1 or files[0].is_dir():
+                click.echo(f"== {page.path}")
+            click.echo(render.split_text(page))
+    if not read_any:
+        raise NewsdexClickError("no readable page among the files given")
+
+
+@cli.command()
+@json_option
+@index_option
+@_library_errors
+def stats(as_json: bool, index_dir: Path | None) -> None:
+    """What the index holds: pages, records by kind, dates, skipped files."""
+    with open_index(index_dir) as opened:
+        numbers = opened.stats()
+    if as_json:
+        click.echo(render.json_line(render.stats_json(numbers)))
+    else:
+        click.echo(render.stats_text(numbers))
+
+
+def main() -> None:
+    """The console script's entry point."""
+    cli(prog_name="newsdex")

@@ -1,0 +1,352 @@
+"""The Whoosh side of searching: parse a query, run it, find what to highlight.
+
+Only this module (and ``indexer/engine.py``) imports Whoosh. An :class:`Index`
+keeps one searcher open for all its queries; close it when done (or use it
+as a context manager).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+from whoosh import query as whoosh_query
+from whoosh import sorting
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser
+from whoosh.searching import Hit as WhooshHit
+
+from indexer.engine import (
+    PAGE_KIND,
+    document_to_page,
+    document_to_record,
+    open_storage,
+    to_naive_utc,
+)
+from indexer.errors import QueryError, RecordNotFound
+from indexer.location import index_directory
+from indexer.pages import Skipped
+from indexer.records import KINDS, Kind, Record
+from search.dates import DateLike, date_bound
+from search.results import Hit, IndexStats, SearchResults
+from search.snippets import make_snippet, whole_snippet
+
+KindFilter = Kind | Literal["all"] | None
+Sort = Literal["relevance", "newest", "oldest"]
+SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
+DEFAULT_KINDS: tuple[Kind, ...] = ("article", "headline")
+"""Footers are boilerplate: searched only when asked for."""
+
+SEARCHABLE_FIELDS = ("title", "body")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
+
+
+def open_index(index: str | Path | None = None) -> Index:
+    """Open the index at ``index`` (default: ``$NEWSDEX_INDEX`` or the user's data folder)."""
+    return Index(index_directory(index))
+
+
+class Index:
+    """An open index: run many searches on one searcher, then :meth:`close`."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._index = open_storage(directory)
+        self._searcher = self._index.searcher()
+        self._parser = MultifieldParser(list(SEARCHABLE_FIELDS), self._index.schema)
+        self._parser.add_plugin(FuzzyTermPlugin())
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._index.close()
+
+    def refresh(self) -> None:
+        """See what was committed since the index was opened."""
+        self._searcher = self._searcher.refresh()
+
+    def search(
+        self,
+        query: str,
+        *,
+        kind: KindFilter = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sort: Sort = "relevance",
+        limit: int = 10,
+        offset: int = 0,
+    ) -> SearchResults:
+        """Ranked (BM25F) search; every word must match unless ``OR`` says otherwise.
+
+        :param query: words, ``"phrases"``, ``OR``, ``NOT``, ``title:``/``body:``,
+            ``prefix*`` and ``word~`` (fuzzy)
+        :param kind: one kind, ``"all"``, or ``None`` for articles and headlines
+        :param since: keep records published at or after this (UTC; a day means
+            its start)
+        :param until: keep records published at or before this (a day means
+            its end)
+        :param sort: ``"relevance"``, ``"newest"`` or ``"oldest"`` first
+        :raises QueryError: the query or a date cannot be understood
+        """
+        parsed = self._parse(query)
+        results = self._run(parsed, kind, since, until, sort, limit, offset)
+        if results.total == 0:
+            suggestion = self._suggest(query, kind, since, until)
+            return SearchResults(query, 0, offset, (), suggestion)
+        return results
+
+    def headlines(
+        self,
+        query: str | None = None,
+        *,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> SearchResults:
+        """Dated headlines, newest first; all of them when there is no query."""
+        if query is None or not query.strip():
+            every = whoosh_query.Term("kind", "headline")
+            return self._run(every, "headline", since, until, "newest", limit, offset)
+        return self.search(
+            query,
+            kind="headline",
+            since=since,
+            until=until,
+            sort="newest",
+            limit=limit,
+            offset=offset,
+        )
+
+    def record(self, record_id: str) -> Record:
+        """The whole record with this id, with every page it was seen on."""
+        fields = self._searcher.document(id=record_id.strip())
+        if fields is None or fields["kind"] == PAGE_KIND:
+            raise RecordNotFound(
+                f"no record with id {record_id!r}",
+                hint="ids are shown by `newsdex search --json`",
+            )
+        return document_to_record(fields)
+
+    def stats(self) -> IndexStats:
+        """Counts of what the index holds, and the page files it skipped."""
+        records: Counter[Kind] = Counter()
+        occurrences = warnings = pages = 0
+        skipped: list[Skipped] = []
+        dates: list[datetime] = []
+        for fields in self._searcher.all_stored_fields():
+            if fields["kind"] == PAGE_KIND:
+                page = document_to_page(fields)
+                warnings += len(page.warnings)
+                if page.skipped is None:
+                    pages += 1
+                else:
+                    skipped.append(Skipped(page.path, page.skipped))
+                continue
+            records[fields["kind"]] += 1
+            if fields["kind"] == "headline":
+                occurrences += len(json.loads(fields["data"])["sources"])
+                dates.append(fields["published"])
+        size = sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file())
+        return IndexStats(
+            self.directory,
+            size,
+            pages,
+            {kind: records[kind] for kind in KINDS},
+            occurrences,
+            _aware(min(dates)) if dates else None,
+            _aware(max(dates)) if dates else None,
+            warnings,
+            tuple(sorted(skipped, key=lambda skip: skip.path)),
+        )
+
+    def _parse(self, text: str) -> whoosh_query.Query:
+        """A Whoosh query, or a :class:`QueryError` that says what to fix."""
+        if text.count('"') % 2:
+            raise QueryError(
+                f"unbalanced quote in query {text!r}",
+                hint='close the phrase with a second "',
+            )
+        if text.count("(") != text.count(")"):
+            raise QueryError(f"unbalanced parenthesis in query {text!r}")
+        try:
+            parsed = self._parser.parse(text)
+        except Exception as error:  # Whoosh raises many types for odd input
+            raise QueryError(f"cannot parse query {text!r}: {error}") from error
+        if parsed is whoosh_query.NullQuery or isinstance(parsed, type(whoosh_query.NullQuery)):
+            raise QueryError(
+                f"query {text!r} has no word to search for",
+                hint="very common words such as 'the' are not indexed",
+            )
+        for leaf in parsed.leaves():
+            field = leaf.field()
+            if field is not None and field not in SEARCHABLE_FIELDS:
+                raise QueryError(
+                    f"cannot search the field {field!r}",
+                    hint="use title: or body:, and --kind, --since, --until",
+                )
+        return parsed
+
+    def _run(
+        self,
+        parsed: whoosh_query.Query,
+        kind: KindFilter,
+        since: DateLike | None,
+        until: DateLike | None,
+        sort: Sort,
+        limit: int,
+        offset: int,
+    ) -> SearchResults:
+        if limit < 1 or offset < 0:
+            raise QueryError("limit must be at least 1 and offset at least 0")
+        if sort not in SORTS:
+            raise QueryError(f"unknown sort {sort!r}", hint=f"use one of {SORTS}")
+        options: dict[str, Any] = {
+            "filter": _filter(kind, since, until),
+            "limit": offset + limit,
+        }
+        if sort != "relevance":
+            options["sortedby"] = _date_order(newest_first=sort == "newest")
+        results = self._searcher.search(parsed, **options)
+        words = _positive_terms(parsed, self._searcher.reader())
+        analyzer = self._index.schema["body"].analyzer
+        hits = tuple(
+            _hit(found, words, analyzer, scored=sort == "relevance")
+            for found in results[offset : offset + limit]
+        )
+        return SearchResults(str(parsed), len(results), offset, hits)
+
+    def _suggest(
+        self,
+        text: str,
+        kind: KindFilter,
+        since: DateLike | None,
+        until: DateLike | None,
+    ) -> str | None:
+        """The query with misspelt words replaced, if that finds something."""
+        reader = self._searcher.reader()
+        corrected = text
+        for found in reversed(list(_WORD.finditer(text))):
+            word = found.group()
+            after = text[found.end() : found.end() + 1]
+            if word in _OPERATORS or after in (":", "*", "?", "~"):
+                continue
+            if ("spelling", word.lower()) in reader:
+                continue
+            options = self._searcher.suggest("spelling", word.lower(), limit=1)
+            if options:
+                corrected = corrected[: found.start()] + options[0] + corrected[found.end() :]
+        if corrected == text:
+            return None
+        try:
+            parsed = self._parse(corrected)
+        except QueryError:
+            return None
+        found_any = self._searcher.search(parsed, filter=_filter(kind, since, until), limit=1)
+        return corrected if len(found_any) else None
+
+
+def _filter(kind: KindFilter, since: DateLike | None, until: DateLike | None) -> whoosh_query.Query:
+    if kind == "all":
+        kinds: tuple[Kind, ...] = KINDS
+    elif kind is None:
+        kinds = DEFAULT_KINDS
+    elif kind in KINDS:
+        kinds = (kind,)
+    else:
+        raise QueryError(f"unknown kind {kind!r}", hint="use article, headline, footer or all")
+    parts: list[whoosh_query.Query] = [
+        whoosh_query.Or([whoosh_query.Term("kind", k) for k in kinds])
+    ]
+    if since is not None or until is not None:
+        start = to_naive_utc(date_bound(since)) if since is not None else None
+        end = to_naive_utc(date_bound(until, end=True)) if until is not None else None
+        parts.append(whoosh_query.DateRange("published", start, end))
+    return whoosh_query.And(parts)
+
+
+# Whoosh gives records without a date the largest sort key; newest-first
+# would put every undated article before the headlines. Undated go last.
+_UNDATED = 2**64 - 1
+
+
+def _date_order(*, newest_first: bool) -> sorting.FacetType:
+    published = sorting.FieldFacet("published")
+    if not newest_first:
+        return published
+    return sorting.TranslateFacet(lambda key: (key == _UNDATED, -key), published)
+
+
+def _positive_terms(parsed: whoosh_query.Query, reader: Any) -> frozenset[str]:
+    """The indexed words a hit can match: expansions included, negations left out."""
+    words: set[str] = set()
+    for leaf in _positive_leaves(parsed):
+        for field, text in leaf.expanded_terms(reader, phrases=True):
+            if field in SEARCHABLE_FIELDS:
+                words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return frozenset(words)
+
+
+def _positive_leaves(parsed: whoosh_query.Query) -> Iterator[whoosh_query.Query]:
+    if isinstance(parsed, whoosh_query.Not):
+        return
+    if isinstance(parsed, whoosh_query.AndNot):
+        yield from _positive_leaves(parsed.a)
+        return
+    if parsed.is_leaf():
+        yield parsed
+        return
+    for child in parsed.children():
+        yield from _positive_leaves(child)
+
+
+def _match_spans(text: str, words: frozenset[str], analyzer: Any) -> list[tuple[int, int]]:
+    """Where in ``text`` the analyzer's tokens are among ``words`` (stems match stems)."""
+    return [
+        (token.startchar, token.endchar)
+        for token in analyzer(text, chars=True)
+        if token.text in words
+    ]
+
+
+def _hit(found: WhooshHit, words: frozenset[str], analyzer: Any, *, scored: bool) -> Hit:
+    fields = found.fields()
+    record = document_to_record(fields)
+    if record.kind == "headline":
+        snippet = whole_snippet(record.title, _match_spans(record.title, words, analyzer))
+    else:
+        text = fields["body"]
+        snippet = make_snippet(text, _match_spans(text, words, analyzer))
+    sources = tuple(dict.fromkeys(source.path for source in record.sources))
+    return Hit(
+        record.id,
+        record.kind,
+        float(found.score) if scored and found.score is not None else None,
+        record.title,
+        record.published,
+        sources,
+        snippet,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc)
+
+
+__all__ = ["DEFAULT_KINDS", "SORTS", "Index", "open_index"]

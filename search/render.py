@@ -1,0 +1,150 @@
+"""Renderers: search results, records and statistics as text, ANSI, JSON or HTML.
+
+Everything here turns plain data into strings; nothing here searches.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import datetime
+from typing import Any
+
+from indexer.pages import Skipped
+from indexer.records import Article, Footer, Headline, Record, SplitPage
+from search.results import Hit, IndexStats, Snippet
+
+BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+def iso_utc(moment: datetime | None) -> str | None:
+    """``2018-12-14T18:45:00Z``, or ``None``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment is not None else None
+
+
+def snippet_ansi(snippet: Snippet, color: bool) -> str:
+    """The snippet with matches in bold when ``color``; plain text otherwise."""
+    if not color:
+        return snippet.text
+    return "".join(f"{BOLD}{part}{RESET}" if hit else part for part, hit in snippet.parts())
+
+
+def snippet_html(snippet: Snippet) -> str:
+    """The snippet as HTML, matches in ``<mark>``."""
+    return "".join(
+        f"<mark>{html.escape(part)}</mark>" if hit else html.escape(part)
+        for part, hit in snippet.parts()
+    )
+
+
+def hit_json(hit: Hit) -> dict[str, Any]:
+    """One JSON Lines object per hit: the fields other tools rely on."""
+    return {
+        "id": hit.id,
+        "kind": hit.kind,
+        "score": round(hit.score, 4) if hit.score is not None else None,
+        "title": hit.title,
+        "published": iso_utc(hit.published),
+        "sources": list(hit.sources),
+        "snippet": hit.snippet.text,
+        "marks": [list(mark) for mark in hit.snippet.marks],
+    }
+
+
+def hit_text(hit: Hit, color: bool) -> str:
+    """A block for people: the title, what it is and when, then the snippet."""
+    dim, reset = (DIM, RESET) if color else ("", "")
+    about: list[str] = [hit.kind]
+    if hit.published is not None:
+        about.append(hit.published.strftime("%Y-%m-%d %H:%M UTC"))
+    about.append(hit.id)
+    if hit.kind == "headline":
+        # A headline's snippet is the headline itself: show it once, marked.
+        return f"{snippet_ansi(hit.snippet, color)}\n{dim}{'  '.join(about)}{reset}"
+    title = f"{BOLD}{hit.title}{RESET}" if color else hit.title
+    lines = [title, f"{dim}{'  '.join(about)}{reset}"]
+    if hit.snippet.text:
+        lines.append(f"  {snippet_ansi(hit.snippet, color)}")
+    return "\n".join(lines)
+
+
+def record_json(record: Record) -> dict[str, Any]:
+    """A whole record: ``kind``, ``title``, ``text``, ``published`` and its parts."""
+    document: dict[str, Any] = {
+        "id": record.id,
+        "kind": record.kind,
+        "title": record.title,
+        "text": record.text,
+        "published": iso_utc(record.published),
+    }
+    if isinstance(record, Article):
+        document["paragraphs"] = list(record.paragraphs)
+    elif isinstance(record, Footer):
+        document["lines"] = list(record.lines)
+    document["sources"] = [{"path": s.path, "line": s.line} for s in record.sources]
+    return document
+
+
+def record_text(record: Record) -> str:
+    """A whole record for people to read."""
+    lines = [f"{record.kind} {record.id}"]
+    if isinstance(record, Headline):
+        lines.append(f"published {iso_utc(record.published)}")
+    lines += [f"seen at {s.path}:{s.line}" for s in record.sources]
+    lines.append("")
+    if isinstance(record, Article):
+        lines += [record.title, ""]
+    lines.append(record.text)
+    return "\n".join(lines)
+
+
+def split_text(page: SplitPage) -> str:
+    """The records of one page, one line each: kind, date and title."""
+    lines = []
+    for record in page.records:
+        when = iso_utc(record.published) or "-"
+        lines.append(f"{record.kind:<8}  {when:<20}  {record.title}")
+    lines += [f"warning: {warning}" for warning in page.warnings]
+    return "\n".join(lines)
+
+
+def stats_json(stats: IndexStats) -> dict[str, Any]:
+    return {
+        "index": str(stats.index_directory),
+        "size_bytes": stats.size_bytes,
+        "pages_indexed": stats.pages_indexed,
+        "pages_skipped": len(stats.skipped),
+        "records": stats.records,
+        "headline_occurrences": stats.headline_occurrences,
+        "unique_headlines": stats.records.get("headline", 0),
+        "first_published": iso_utc(stats.first_published),
+        "last_published": iso_utc(stats.last_published),
+        "warnings": stats.warnings,
+        "skipped": [skipped_json(skip) for skip in stats.skipped],
+    }
+
+
+def skipped_json(skip: Skipped) -> dict[str, str]:
+    return {"path": skip.path, "reason": skip.reason}
+
+
+def stats_text(stats: IndexStats) -> str:
+    document = stats_json(stats)
+    records = ", ".join(f"{n} {kind}" for kind, n in stats.records.items())
+    lines = [
+        f"index               {document['index']}",
+        f"size                {stats.size_bytes:,} bytes",
+        f"pages               {stats.pages_indexed} indexed, {len(stats.skipped)} skipped",
+        f"records             {records}",
+        f"headlines           {stats.headline_occurrences} occurrences, "
+        f"{document['unique_headlines']} unique",
+        f"published           {document['first_published'] or '-'} .. "
+        f"{document['last_published'] or '-'}",
+        f"warnings            {stats.warnings}",
+    ]
+    lines += [f"skipped             {s.path}: {s.reason}" for s in stats.skipped]
+    return "\n".join(lines)
+
+
+def json_line(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False)

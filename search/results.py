@@ -1,0 +1,84 @@
+"""What a search returns: plain data, rendered as text, JSON or HTML at the edge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from indexer.pages import Skipped
+from indexer.records import Kind
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A short passage of a record's text and where the matched words are in it.
+
+    ``marks`` are ``(start, end)`` character offsets into ``text``, sorted and
+    not overlapping: ``text[start:end]`` is a matched word.
+    """
+
+    text: str
+    marks: tuple[tuple[int, int], ...] = ()
+
+    def parts(self) -> Iterator[tuple[str, bool]]:
+        """The text in pieces, each with whether it is a match: what renderers need."""
+        position = 0
+        for start, end in self.marks:
+            if start > position:
+                yield self.text[position:start], False
+            yield self.text[start:end], True
+            position = end
+        if position < len(self.text):
+            yield self.text[position:], False
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One record that matched, with its score and a snippet."""
+
+    id: str
+    kind: Kind
+    score: float | None
+    """BM25F relevance; ``None`` when the results are sorted by date."""
+    title: str
+    """An article's caption, a headline's text, a footer's first line."""
+    published: datetime | None
+    """A headline's time (UTC); ``None`` for articles and footers."""
+    sources: tuple[str, ...]
+    """The pages the record was seen on."""
+    snippet: Snippet
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """A page of hits, the total that matched, and a spelling suggestion if none did."""
+
+    query: str | None
+    total: int
+    offset: int
+    hits: tuple[Hit, ...]
+    suggestion: str | None = None
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    """What an index holds, and every page file it accounts for."""
+
+    index_directory: Path
+    size_bytes: int
+    pages_indexed: int
+    records: dict[Kind, int]
+    headline_occurrences: int
+    """Ticker entries seen across all pages; ``records["headline"]`` counts distinct ones."""
+    first_published: datetime | None
+    last_published: datetime | None
+    warnings: int
+    skipped: tuple[Skipped, ...] = field(default=())

@@ -1,0 +1,165 @@
+"""Choosing the passages of a text to show around its matched words.
+
+Pure text work: the search engine says where the matches are (character
+spans), this module picks the best one to three fragments around them, about
+``size`` characters in all, and returns them joined by ``" ... "`` with the
+match offsets moved into the snippet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from search.results import Snippet
+
+SNIPPET_CHARS = 200
+MAX_FRAGMENTS = 3
+SEPARATOR = " ... "
+
+Span = tuple[int, int]
+
+# Where a sentence may start: the text's start, a line start, or after a
+# sentence-ending mark and a space.
+_SENTENCE_START = re.compile(r"(?:^|\n|[.!?]\s)\s*", re.MULTILINE)
+
+
+def make_snippet(
+    text: str,
+    spans: Iterable[Span],
+    size: int = SNIPPET_CHARS,
+    max_fragments: int = MAX_FRAGMENTS,
+) -> Snippet:
+    """The best fragments of ``text`` around ``spans``, about ``size`` characters.
+
+    With no spans, the snippet is the text's lead. A text that fits whole is
+    shown whole.
+    """
+    matches = sorted({(s, e) for s, e in spans if 0 <= s < e <= len(text)})
+    if len(text) <= size:
+        return _assemble(text, [(0, len(text))], matches)
+    if not matches:
+        return _assemble(text, [_window(text, 0, 0, size)], [])
+    clusters = _cluster(matches, size // max_fragments)
+    chosen = _choose(text, clusters, max_fragments)
+    budget = (size - len(SEPARATOR) * (len(chosen) - 1)) // len(chosen)
+    windows = [_window(text, group[0][0], group[-1][1], budget) for group in chosen]
+    return _assemble(text, _merge(windows), matches)
+
+
+def whole_snippet(text: str, spans: Iterable[Span]) -> Snippet:
+    """All of a short text (a headline) with its matches marked."""
+    return make_snippet(text, spans, size=max(len(text), 1))
+
+
+def _cluster(matches: Sequence[Span], reach: int) -> list[list[Span]]:
+    """Group matches that fit in one fragment of ``reach`` characters."""
+    clusters: list[list[Span]] = []
+    for span in matches:
+        if clusters and span[1] - clusters[-1][0][0] <= reach:
+            clusters[-1].append(span)
+        else:
+            clusters.append([span])
+    return clusters
+
+
+def _choose(text: str, clusters: list[list[Span]], limit: int) -> list[list[Span]]:
+    """Up to ``limit`` clusters, each adding the most words not shown yet.
+
+    Ties go to the cluster with more matches, then to the earlier one; the
+    chosen ones come back in text order.
+    """
+    words = [{text[s:e].lower() for s, e in cluster} for cluster in clusters]
+    shown: set[str] = set()
+    chosen: list[int] = []
+    while len(chosen) < min(limit, len(clusters)):
+        best = max(
+            (i for i in range(len(clusters)) if i not in chosen),
+            key=lambda i: (len(words[i] - shown), len(clusters[i]), -i),
+        )
+        chosen.append(best)
+        shown |= words[best]
+    return [clusters[i] for i in sorted(chosen)]
+
+
+def _window(text: str, first: int, last: int, width: int) -> Span:
+    """About ``width`` characters holding ``first:last``, on word boundaries.
+
+    Context goes mostly after the matches (text reads forward), and the window
+    starts at a sentence start when one lies close before the first match.
+    """
+    if last - first >= width:
+        start, end = first, first + width
+    else:
+        start = max(0, first - (width - (last - first)) // 3)
+        sentence = _sentence_start(text, start, first)
+        if sentence is not None:
+            start = sentence
+        end = min(len(text), start + width)
+        start = max(0, min(start, end - width))
+    # Never cut a word in two: move inwards to the nearest space, but never
+    # past the matches themselves.
+    if start > 0 and not text[start - 1].isspace():
+        space = text.find(" ", start, first)
+        start = space + 1 if space != -1 else start
+    if end < len(text) and not text[end].isspace():
+        space = text.rfind(" ", max(last, start), end)
+        end = space if space != -1 else end
+    return start, end
+
+
+def _sentence_start(text: str, lower: int, first: int) -> int | None:
+    """The earliest sentence start in ``lower..first``, if any."""
+    for found in _SENTENCE_START.finditer(text, lower, first + 1):
+        if found.end() <= first:
+            return found.end()
+    return None
+
+
+def _merge(windows: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(windows):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _assemble(text: str, windows: list[Span], matches: Sequence[Span]) -> Snippet:
+    """Join the windows with the separator, whitespace folded, marks moved along."""
+    pieces: list[str] = []
+    marks: list[Span] = []
+    length = 0
+    for start, end in windows:
+        if pieces:
+            pieces.append(SEPARATOR)
+            length += len(SEPARATOR)
+        piece, moved = _fold_whitespace(text, start, end, matches)
+        pieces.append(piece)
+        marks.extend((s + length, e + length) for s, e in moved)
+        length += len(piece)
+    return Snippet("".join(pieces), tuple(marks))
+
+
+def _fold_whitespace(
+    text: str, start: int, end: int, matches: Sequence[Span]
+) -> tuple[str, list[Span]]:
+    """``text[start:end]`` with runs of whitespace (newlines too) made one space."""
+    out: list[str] = []
+    where: dict[int, int] = {}
+    after_space = True  # drops leading whitespace
+    for index in range(start, end):
+        where[index] = len(out)
+        if text[index].isspace():
+            if not after_space:
+                out.append(" ")
+            after_space = True
+        else:
+            out.append(text[index])
+            after_space = False
+    if out and out[-1] == " ":
+        out.pop()
+    where[end] = len(out)
+    inside = [(s, e) for s, e in matches if start <= s and e <= end]
+    return "".join(out), [(where[s], min(where[e], len(out))) for s, e in inside]
