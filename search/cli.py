@@ -185,7 +185,7 @@ def search(
         "yellow vest"        the exact phrase
         title:brexit         a word in the caption or headline (or body:)
         protest*             words starting with "protest"
-        brexti~              words one letter away
+        brexot~              words one edit away (~2: two edits)
     """
     with open_index(index_dir) as opened:
         results = opened.search(

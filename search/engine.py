@@ -316,13 +316,16 @@ def _positive_leaves(parsed: whoosh_query.Query) -> Iterator[whoosh_query.Query]
         yield from _positive_leaves(child)
 
 
-def _match_spans(text: str, words: frozenset[str], analyzer: Any) -> list[tuple[int, int]]:
-    """Where in ``text`` the analyzer's tokens are among ``words`` (stems match stems)."""
-    return [
-        (token.startchar, token.endchar)
+def _match_spans(text: str, words: frozenset[str], analyzer: Any) -> dict[tuple[int, int], str]:
+    """Where in ``text`` the analyzer's tokens are among ``words``, and which.
+
+    Tokens are stems, so "killed" in the text matches the query "killings".
+    """
+    return {
+        (token.startchar, token.endchar): token.text
         for token in analyzer(text, chars=True)
         if token.text in words
-    ]
+    }
 
 
 def _hit(found: WhooshHit, words: frozenset[str], analyzer: Any, *, scored: bool) -> Hit:
@@ -332,7 +335,8 @@ def _hit(found: WhooshHit, words: frozenset[str], analyzer: Any, *, scored: bool
         snippet = whole_snippet(record.title, _match_spans(record.title, words, analyzer))
     else:
         text = fields["body"]
-        snippet = make_snippet(text, _match_spans(text, words, analyzer))
+        spans = _match_spans(text, words, analyzer)
+        snippet = make_snippet(text, spans, terms=spans)
     sources = tuple(dict.fromkeys(source.path for source in record.sources))
     return Hit(
         record.id,

@@ -130,7 +130,7 @@ def skipped_json(skip: Skipped) -> dict[str, str]:
 
 def stats_text(stats: IndexStats) -> str:
     document = stats_json(stats)
-    records = ", ".join(f"{n} {kind}" for kind, n in stats.records.items())
+    records = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in stats.records.items())
     lines = [
         f"index               {document['index']}",
         f"size                {stats.size_bytes:,} bytes",

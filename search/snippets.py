@@ -9,7 +9,7 @@ match offsets moved into the snippet.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from search.results import Snippet
 
@@ -29,11 +29,14 @@ def make_snippet(
     spans: Iterable[Span],
     size: int = SNIPPET_CHARS,
     max_fragments: int = MAX_FRAGMENTS,
+    terms: Mapping[Span, str] | None = None,
 ) -> Snippet:
     """The best fragments of ``text`` around ``spans``, about ``size`` characters.
 
-    With no spans, the snippet is the text's lead. A text that fits whole is
-    shown whole.
+    A further fragment is shown only for a query term the earlier ones lack;
+    ``terms`` says which term each span matched (stems: "killed" and
+    "killings" are one term), by default the lowercased word. With no spans,
+    the snippet is the text's lead; a text that fits is shown whole.
     """
     matches = sorted({(s, e) for s, e in spans if 0 <= s < e <= len(text)})
     if len(text) <= size:
@@ -41,7 +44,8 @@ def make_snippet(
     if not matches:
         return _assemble(text, [_window(text, 0, 0, size)], [])
     clusters = _cluster(matches, size // max_fragments)
-    chosen = _choose(text, clusters, max_fragments)
+    term_of = terms or {(s, e): text[s:e].lower() for s, e in matches}
+    chosen = _choose(clusters, term_of, max_fragments)
     budget = (size - len(SEPARATOR) * (len(chosen) - 1)) // len(chosen)
     windows = [_window(text, group[0][0], group[-1][1], budget) for group in chosen]
     return _assemble(text, _merge(windows), matches)
@@ -63,22 +67,27 @@ def _cluster(matches: Sequence[Span], reach: int) -> list[list[Span]]:
     return clusters
 
 
-def _choose(text: str, clusters: list[list[Span]], limit: int) -> list[list[Span]]:
-    """Up to ``limit`` clusters, each adding the most words not shown yet.
+def _choose(
+    clusters: list[list[Span]], term_of: Mapping[Span, str], limit: int
+) -> list[list[Span]]:
+    """Up to ``limit`` clusters, each adding the most terms not shown yet.
 
-    Ties go to the cluster with more matches, then to the earlier one; the
-    chosen ones come back in text order.
+    Ties go to the cluster with more matches, then to the earlier one. A
+    cluster adding no new term is not taken: one longer fragment reads better
+    than three that repeat the same word. The chosen come back in text order.
     """
-    words = [{text[s:e].lower() for s, e in cluster} for cluster in clusters]
+    terms = [{term_of.get(span, "") for span in cluster} for cluster in clusters]
     shown: set[str] = set()
     chosen: list[int] = []
     while len(chosen) < min(limit, len(clusters)):
         best = max(
             (i for i in range(len(clusters)) if i not in chosen),
-            key=lambda i: (len(words[i] - shown), len(clusters[i]), -i),
+            key=lambda i: (len(terms[i] - shown), len(clusters[i]), -i),
         )
+        if chosen and not terms[best] - shown:
+            break
         chosen.append(best)
-        shown |= words[best]
+        shown |= terms[best]
     return [clusters[i] for i in sorted(chosen)]
 
 

@@ -1,0 +1,97 @@
+"""The README's examples are run as written, so what it shows stays true."""
+
+from __future__ import annotations
+
+import doctest
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROJECT_ROOT
+
+README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+CHECKER = doctest.OutputChecker()
+OPTIONS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def fenced(language: str) -> list[str]:
+    return re.findall(rf"^```{language}\n(.*?)^```", README, re.MULTILINE | re.DOTALL)
+
+
+def console_examples() -> list[tuple[str, str]]:
+    """Each ``$ command`` of the console blocks, with the output shown after it."""
+    examples: list[tuple[str, str]] = []
+    for block in fenced("console"):
+        for chunk in re.split(r"^\$ ", block, flags=re.MULTILINE)[1:]:
+            command, _, output = chunk.partition("\n")
+            examples.append((command, output))
+    return examples
+
+
+def setup_commands() -> list[str]:
+    return [block.strip() for block in fenced("sh")]
+
+
+def test_readme_console_examples_print_what_the_readme_shows(private_index: Path) -> None:
+    examples = console_examples()
+    assert len(examples) >= 8
+    environment = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONUNBUFFERED": "1",  # keep stdout and stderr in the order written
+    }
+    for command, expected in examples:
+        completed = subprocess.run(
+            f"( {command} ) 2>&1",
+            shell=True,
+            cwd=PROJECT_ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert CHECKER.check_output(expected, completed.stdout, OPTIONS), (
+            f"$ {command}\nexpected:\n{expected}\ngot:\n{completed.stdout}"
+        )
+
+
+def test_readme_python_example_runs_as_shown(
+    private_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (block,) = fenced("pycon")
+    monkeypatch.chdir(PROJECT_ROOT)
+    test = doctest.DocTestParser().get_doctest(block, {}, "README.md", "README.md", 0)
+    runner = doctest.DocTestRunner(optionflags=OPTIONS)
+    runner.run(test)
+    assert runner.failures == 0
+    assert runner.tries >= 5
+
+
+def test_readme_gives_two_set_up_commands_and_ci_runs_the_test_one() -> None:
+    install_and_run, install_and_test = setup_commands()
+    assert "newsdex index" in install_and_run and "newsdex search" in install_and_run
+    assert "pytest" in install_and_test
+    ci_script = (PROJECT_ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert install_and_test in ci_script.splitlines()
+
+
+def test_readme_documents_every_command() -> None:
+    from search.cli import cli
+
+    for name in cli.commands:
+        assert f"newsdex {name}" in README, name
+
+
+def test_every_command_has_help_with_text() -> None:
+    from click.testing import CliRunner
+
+    from search.cli import cli
+
+    for name in cli.commands:
+        result = CliRunner().invoke(cli, [name, "--help"])
+        assert result.exit_code == 0
+        assert len(shlex.split(result.stdout)) > 10, name

@@ -1,0 +1,193 @@
+"""Searching through the Python API: the query language, filters, order and errors."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from conftest import write_page
+
+import indexer
+import search
+
+UTC = timezone.utc
+
+
+def titles(results: search.SearchResults) -> list[str]:
+    return [hit.title for hit in results]
+
+
+def marked(hit: search.Hit) -> list[str]:
+    return [hit.snippet.text[start:end] for start, end in hit.snippet.marks]
+
+
+def test_assad_finds_the_article_with_marks_on_assad(open_seeded: search.Index) -> None:
+    results = open_seeded.search("Assad")
+    assert [hit.kind for hit in results] == ["article"]
+    assert set(marked(results.hits[0])) == {"Assad"}
+    assert results.hits[0].score is not None and results.hits[0].score > 0
+
+
+def test_all_words_must_match_by_default(open_seeded: search.Index) -> None:
+    assert titles(open_seeded.search("Brexit backstop")) == [
+        "EU leaders offer to 'demystify' Brexit deal but won't change backstop"
+    ]
+    assert open_seeded.search("Brexit Hodeida").total == 0
+
+
+def test_or_matches_either_word(open_seeded: search.Index) -> None:
+    assert open_seeded.search("Brexit OR Hodeida", kind="headline").total == 2
+
+
+def test_not_leaves_out_records_with_the_word(open_seeded: search.Index) -> None:
+    results = open_seeded.search("Syria NOT Turkey", kind="headline")
+    assert titles(results) == [
+        "Al-Jaafari calls for stopping the politicization of humanitarian affair in Syria"
+    ]
+
+
+def test_quoted_phrase_matches_the_words_in_order(open_seeded: search.Index) -> None:
+    assert open_seeded.search('"yellow vest"').total == 1
+    assert open_seeded.search('"vest yellow"').total == 0
+
+
+def test_field_prefix_searches_only_that_field(open_seeded: search.Index) -> None:
+    assert [hit.kind for hit in open_seeded.search("title:coffins")] == ["article"]
+    assert open_seeded.search("body:coffins").total == 0
+
+
+def test_prefix_star_matches_word_starts(open_seeded: search.Index) -> None:
+    assert open_seeded.search("Hodei*").total == 1
+
+
+def test_fuzzy_tilde_matches_a_near_spelling(open_seeded: search.Index) -> None:
+    assert open_seeded.search("Hodieda").total == 0
+    assert open_seeded.search("Hodieda~2").total == 1
+
+
+def test_stemming_lets_killings_find_killed(open_seeded: search.Index) -> None:
+    hit = open_seeded.search("killings").hits[0]
+    assert "killed" in marked(hit) or "killing" in [w.lower() for w in marked(hit)]
+
+
+def test_snippet_marks_stemmed_variants_of_the_query_word(open_seeded: search.Index) -> None:
+    hit = open_seeded.search("kill").hits[0]
+    assert {word.lower() for word in marked(hit)} <= {"killed", "killing", "killings"}
+    assert marked(hit)
+
+
+def test_headline_snippet_is_the_whole_headline(open_seeded: search.Index) -> None:
+    hit = open_seeded.search("Hodeida").hits[0]
+    assert hit.snippet.text == hit.title
+    assert marked(hit) == ["Hodeida"]
+
+
+def test_footers_are_left_out_unless_asked_for(open_seeded: search.Index) -> None:
+    assert open_seeded.search("Maintained").total == 0
+    assert [hit.kind for hit in open_seeded.search("Maintained", kind="footer")] == ["footer"]
+    assert open_seeded.search("Maintained", kind="all").total == 1
+
+
+def test_since_and_until_are_inclusive_whole_days(open_seeded: search.Index) -> None:
+    assert open_seeded.headlines(since="2018-12-14").total == 3
+    assert open_seeded.headlines(until="2018-12-13").total == 5
+    assert open_seeded.headlines(since="2018-12-13", until="2018-12-13").total == 5
+
+
+def test_a_bound_with_a_time_is_exact_and_utc(open_seeded: search.Index) -> None:
+    assert open_seeded.headlines(since="2018-12-14T15:21").total == 2
+    assert open_seeded.headlines(since="2018-12-14T16:21+01:00").total == 2
+    moment = datetime(2018, 12, 14, 15, 21, tzinfo=UTC)
+    assert open_seeded.headlines(until=moment).total == 7
+
+
+def test_headlines_without_a_query_are_all_of_them_newest_first(
+    open_seeded: search.Index,
+) -> None:
+    results = open_seeded.headlines()
+    stamps = [hit.published for hit in results]
+    assert len(stamps) == 8
+    assert stamps == sorted(stamps, reverse=True)  # type: ignore[type-var]
+    assert stamps[0] == datetime(2018, 12, 14, 18, 45, tzinfo=UTC)
+
+
+def test_sort_oldest_and_newest_order_by_time(open_seeded: search.Index) -> None:
+    newest = open_seeded.search("Syria", kind="headline", sort="newest")
+    oldest = open_seeded.search("Syria", kind="headline", sort="oldest")
+    assert titles(oldest) == list(reversed(titles(newest)))
+    assert newest.hits[0].published == datetime(2018, 12, 14, 15, 21, tzinfo=UTC)
+    assert newest.hits[0].score is None
+
+
+def test_sorting_by_date_puts_undated_records_last(open_seeded: search.Index) -> None:
+    for order in ("newest", "oldest"):
+        kinds = [hit.kind for hit in open_seeded.search("Syria", sort=order)]
+        assert kinds[-1] == "article" and "article" not in kinds[:-1]
+
+
+def test_limit_and_offset_page_through_hits(open_seeded: search.Index) -> None:
+    everything = titles(open_seeded.headlines(limit=8))
+    first = open_seeded.headlines(limit=3)
+    second = open_seeded.headlines(limit=3, offset=3)
+    assert titles(first) + titles(second) == everything[:6]
+    assert first.total == second.total == 8
+
+
+def test_no_hits_suggests_a_close_spelling(open_seeded: search.Index) -> None:
+    results = open_seeded.search("syira")
+    assert results.total == 0
+    assert results.suggestion == "syria"
+
+
+def test_no_suggestion_for_a_word_nothing_resembles(open_seeded: search.Index) -> None:
+    assert open_seeded.search("zqxjvw").suggestion is None
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ('"yellow vest', "unbalanced quote"),
+        ("(Syria OR Turkey", "unbalanced parenthesis"),
+        ("kind:article", "cannot search the field 'kind'"),
+        ("the", "no word to search for"),
+    ],
+)
+def test_bad_queries_raise_query_error_saying_why(
+    open_seeded: search.Index, query: str, message: str
+) -> None:
+    with pytest.raises(indexer.QueryError, match=message):
+        open_seeded.search(query)
+
+
+def test_bad_date_raises_query_error_with_an_example(open_seeded: search.Index) -> None:
+    with pytest.raises(indexer.QueryError, match="2018-12-13"):
+        open_seeded.search("Syria", since="2018-13-45")
+
+
+def test_record_returns_the_whole_record(open_seeded: search.Index) -> None:
+    hit = open_seeded.search("Assad").hits[0]
+    record = open_seeded.record(hit.id)
+    assert isinstance(record, indexer.Article)
+    assert len(record.paragraphs) == 12
+    assert record.sources[0].line == 1
+
+
+def test_unknown_record_id_raises_record_not_found(open_seeded: search.Index) -> None:
+    with pytest.raises(indexer.RecordNotFound):
+        open_seeded.record("h-0000000000000000")
+
+
+def test_opening_a_missing_index_says_to_run_index_first(tmp_path: Path) -> None:
+    with pytest.raises(indexer.IndexNotFound, match="run `newsdex index` first"):
+        search.open_index(tmp_path / "none")
+
+
+def test_refresh_sees_pages_indexed_after_opening(
+    tmp_path: Path, open_seeded: search.Index, seeded_index: Path
+) -> None:
+    page = write_page(tmp_path, "new.txt", "Fresh caption\nA story about zeppelins.")
+    indexer.index_paths([page], index=seeded_index)
+    assert open_seeded.search("zeppelins").total == 0
+    open_seeded.refresh()
+    assert open_seeded.search("zeppelins").total == 1
