@@ -119,6 +119,6 @@ def index_paths(
     report = IndexReport(directory, pages_read, dict(by_kind), tuple(skipped), tuple(warnings))
     if pages_read == 0:
         where = ", ".join(str(target) for target in targets)
-        raise NothingIndexed(f"no readable page found in {where}", hint=report.summary())
+        raise NothingIndexed(report, f"no readable page found in {where}")
     write_run(directory, pages, merged, rebuild=rebuild, wait_seconds=wait_seconds)
     return report

@@ -6,6 +6,11 @@ status 2; Python callers can catch :class:`NewsdexError` for all of them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from indexer.build import IndexReport
+
 
 class NewsdexError(Exception):
     """Base of every error newsdex raises on purpose."""
@@ -32,7 +37,11 @@ class IndexLocked(NewsdexError):
 
 
 class NothingIndexed(NewsdexError):
-    """An index run found no page it could read."""
+    """An index run found no page it could read; ``report`` says what it found."""
+
+    def __init__(self, report: IndexReport, message: str) -> None:
+        super().__init__(message, hint=report.summary())
+        self.report = report
 
 
 class RecordNotFound(NewsdexError):

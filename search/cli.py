@@ -24,6 +24,7 @@ from search.results import SearchResults
 F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FOUND, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 
 
 class NewsdexClickError(click.ClickException):
@@ -41,6 +42,11 @@ class _Newsdex(click.Group):
             # error. Point stdout at /dev/null so the final flush stays quiet.
             _silence_stdout()
             ctx.exit(EXIT_FOUND)
+        except KeyboardInterrupt:
+            # Click would exit 1 here, which means "no hits"; use the shell's
+            # own status for an interrupt instead.
+            click.echo("interrupted", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 def _silence_stdout() -> None:
@@ -52,7 +58,7 @@ def _silence_stdout() -> None:
 
 
 def _library_errors(command: F) -> F:
-    """Turn newsdex's own exceptions into a one-line error and status 2."""
+    """Turn newsdex's own exceptions, and failing disks, into one line and status 2."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -60,6 +66,11 @@ def _library_errors(command: F) -> F:
             return command(*args, **kwargs)
         except NewsdexError as error:
             raise NewsdexClickError(str(error)) from error
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            where = f": {error.filename}" if error.filename else ""
+            raise NewsdexClickError(f"{error.strerror or error}{where}") from error
 
     return wrapper  # type: ignore[return-value]
 
@@ -140,10 +151,15 @@ def index(paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: 
     try:
         report = indexer.index_paths(paths, index=index_dir, rebuild=rebuild, wait_seconds=wait)
     except indexer.NothingIndexed as error:
-        raise NewsdexClickError(str(error)) from error
-    for skipped in report.skipped:
-        click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
+        _echo_skipped(error.report.skipped)
+        raise
+    _echo_skipped(report.skipped)
     click.echo(report.summary(), err=True)
+
+
+def _echo_skipped(skipped: Iterable[indexer.Skipped]) -> None:
+    for skip in skipped:
+        click.echo(f"skipped {skip.path}: {skip.reason}", err=True)
 
 
 @cli.command()
@@ -284,7 +300,7 @@ def split(files: tuple[Path, ...], as_json: bool) -> None:
     read_any = False
     for page in indexer.split_files(files):
         if isinstance(page, indexer.Skipped):
-            click.echo(f"skipped {page.path}: {page.reason}", err=True)
+            _echo_skipped([page])
             continue
         read_any = True
         if as_json:
