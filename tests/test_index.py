@@ -186,6 +186,17 @@ def test_index_of_an_unknown_format_is_refused_with_a_rebuild_hint(seeded_index:
         search.open_index(seeded_index)
 
 
+def test_stats_count_the_warnings_of_the_pages_read(tmp_path: Path, private_index: Path) -> None:
+    # 14 December 2018 was a Friday: the stamp's Monday is wrong but harmless.
+    page = write_page(tmp_path, "p.txt", "Title\nBody.\nGMT 10:00 2018 Monday ,14 December\nNews")
+    report = indexer.index_paths([page], index=private_index)
+    assert len(report.warnings) == 1
+    assert "1 warning" in report.summary()
+    assert stats_of(private_index).warnings == 1
+    assert stats_of(private_index).records["headline"] == 1
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the XDG fallback is Linux's convention")
 def test_index_location_is_option_then_environment_then_data_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
