@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +72,7 @@ class PageEntry:
 def to_naive_utc(moment: datetime) -> datetime:
     """The form Whoosh stores: UTC, without tzinfo."""
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment
 
 
@@ -99,7 +99,7 @@ def document_to_record(fields: dict[str, Any]) -> Record:
     sources = tuple(Source(path, line) for path, line in json.loads(fields["data"])["sources"])
     kind = fields["kind"]
     if kind == "headline":
-        published = fields["published"].replace(tzinfo=timezone.utc)
+        published = fields["published"].replace(tzinfo=UTC)
         return Headline(fields["title"], published, sources, id=fields["id"])
     if kind == "article":
         paragraphs = tuple(fields["body"].split("\n\n")) if fields["body"] else ()

@@ -18,7 +18,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from indexer.records import Article, Footer, Headline, Source, SplitPage
 
@@ -149,7 +149,7 @@ def _stamp_time(match: re.Match[str]) -> datetime | None:
             int(match["day"]),
             int(match["hour"]),
             int(match["minute"]),
-            tzinfo=timezone.utc,
+            tzinfo=UTC,
         )
     except ValueError:  # e.g. hour 25, minute 61, 31 February, year 0
         return None

@@ -252,6 +252,8 @@ def _print_results(results: SearchResults, as_json: bool, color: bool) -> None:
     if not results.hits:
         if results.suggestion:
             click.echo(f"did you mean: {results.suggestion}", err=True)
+        elif results.total:
+            click.echo(f"no hits past --offset {results.offset} ({results.total} in all)", err=True)
         elif not as_json:
             click.echo("no hits", err=True)
         raise click.exceptions.Exit(EXIT_NOTHING)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from indexer.errors import QueryError
 
@@ -19,18 +19,20 @@ def date_bound(value: DateLike, *, end: bool = False) -> datetime:
     if isinstance(value, str):
         value = _parse(value)
     if not isinstance(value, datetime):
-        moment = datetime.combine(value, time.min, tzinfo=timezone.utc)
+        moment = datetime.combine(value, time.min, tzinfo=UTC)
         return moment + timedelta(days=1, microseconds=-1) if end else moment
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def _parse(text: str) -> date | datetime:
     cleaned = text.strip()
     try:
-        if len(cleaned) == 10:
-            return date.fromisoformat(cleaned)
+        return date.fromisoformat(cleaned)  # 2018-12-13 or 20181213: a whole day
+    except ValueError:
+        pass
+    try:
         return datetime.fromisoformat(cleaned)
     except ValueError:
         raise QueryError(

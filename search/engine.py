@@ -11,7 +11,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -224,10 +224,10 @@ class Index:
         if sort != "relevance":
             options["sortedby"] = _date_order(newest_first=sort == "newest")
         results = self._searcher.search(parsed, **options)
-        words = _positive_terms(parsed, self._searcher.reader())
+        terms = _positive_terms(parsed, self._searcher.reader())
         analyzer = self._index.schema["body"].analyzer
         hits = tuple(
-            _hit(found, words, analyzer, scored=sort == "relevance")
+            _hit(found, terms, analyzer, scored=sort == "relevance")
             for found in results[offset : offset + limit]
         )
         return SearchResults(str(parsed), len(results), offset, hits)
@@ -293,14 +293,14 @@ def _date_order(*, newest_first: bool) -> sorting.FacetType:
     return sorting.TranslateFacet(lambda key: (key == _UNDATED, -key), published)
 
 
-def _positive_terms(parsed: whoosh_query.Query, reader: Any) -> frozenset[str]:
-    """The indexed words a hit can match: expansions included, negations left out."""
-    words: set[str] = set()
+def _positive_terms(parsed: whoosh_query.Query, reader: Any) -> dict[str, frozenset[str]]:
+    """The indexed words a hit can match, by field: expansions in, negations out."""
+    words: dict[str, set[str]] = {field: set() for field in SEARCHABLE_FIELDS}
     for leaf in _positive_leaves(parsed):
         for field, text in leaf.expanded_terms(reader, phrases=True):
-            if field in SEARCHABLE_FIELDS:
-                words.add(text.decode("utf-8") if isinstance(text, bytes) else text)
-    return frozenset(words)
+            if field in words:
+                words[field].add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return {field: frozenset(found) for field, found in words.items()}
 
 
 def _positive_leaves(parsed: whoosh_query.Query) -> Iterator[whoosh_query.Query]:
@@ -328,14 +328,14 @@ def _match_spans(text: str, words: frozenset[str], analyzer: Any) -> dict[tuple[
     }
 
 
-def _hit(found: WhooshHit, words: frozenset[str], analyzer: Any, *, scored: bool) -> Hit:
+def _hit(found: WhooshHit, terms: dict[str, frozenset[str]], analyzer: Any, *, scored: bool) -> Hit:
     fields = found.fields()
     record = document_to_record(fields)
     if record.kind == "headline":
-        snippet = whole_snippet(record.title, _match_spans(record.title, words, analyzer))
+        snippet = whole_snippet(record.title, _match_spans(record.title, terms["title"], analyzer))
     else:
         text = fields["body"]
-        spans = _match_spans(text, words, analyzer)
+        spans = _match_spans(text, terms["body"], analyzer)
         snippet = make_snippet(text, spans, terms=spans)
     sources = tuple(dict.fromkeys(source.path for source in record.sources))
     return Hit(
@@ -350,7 +350,7 @@ def _hit(found: WhooshHit, words: frozenset[str], analyzer: Any, *, scored: bool
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc)
+    return moment.replace(tzinfo=UTC)
 
 
 __all__ = ["DEFAULT_KINDS", "SORTS", "Index", "open_index"]

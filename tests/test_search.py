@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ from conftest import write_page
 import indexer
 import search
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def titles(results: search.SearchResults) -> list[str]:
@@ -191,3 +191,16 @@ def test_refresh_sees_pages_indexed_after_opening(
     assert open_seeded.search("zeppelins").total == 0
     open_seeded.refresh()
     assert open_seeded.search("zeppelins").total == 1
+
+
+def test_a_field_query_marks_only_that_field(open_seeded: search.Index) -> None:
+    hit = open_seeded.search("title:Shughour").hits[0]
+    assert hit.kind == "article"
+    assert marked(hit) == []
+    assert open_seeded.search("body:Shughour").hits[0].snippet.marks
+
+
+def test_offset_past_the_end_keeps_the_total(open_seeded: search.Index) -> None:
+    results = open_seeded.headlines(offset=50)
+    assert results.hits == ()
+    assert results.total == 8

@@ -6,7 +6,7 @@ Each test states one rule of the page format; the seed page checks them together
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given, settings
@@ -22,9 +22,9 @@ from indexer.segment import (
 )
 
 APOSTROPHE = "\u2019"  # the page's typographic apostrophe (RIGHT SINGLE QUOTATION MARK)
-FRIDAY_EVENING = datetime(2018, 12, 14, 18, 45, tzinfo=timezone.utc)
-FRIDAY_AFTERNOON = datetime(2018, 12, 14, 15, 21, tzinfo=timezone.utc)
-THURSDAY_MORNING = datetime(2018, 12, 13, 11, 33, tzinfo=timezone.utc)
+FRIDAY_EVENING = datetime(2018, 12, 14, 18, 45, tzinfo=UTC)
+FRIDAY_AFTERNOON = datetime(2018, 12, 14, 15, 21, tzinfo=UTC)
+THURSDAY_MORNING = datetime(2018, 12, 13, 11, 33, tzinfo=UTC)
 
 
 def stamp(moment: datetime, comma: str = " ,") -> str:
@@ -296,14 +296,14 @@ def test_comma_spacing_variants_are_all_stamps(comma: str) -> None:
 
 
 def test_one_and_two_digit_hours_are_stamps() -> None:
-    early = datetime(2018, 12, 14, 7, 5, tzinfo=timezone.utc)
+    early = datetime(2018, 12, 14, 7, 5, tzinfo=UTC)
     split = split_page(page("GMT 07:05 2018 Friday ,14 December", "A", stamp(early), "B"))
     assert [h.published for h in split.headlines] == [early, early]
 
 
 def test_published_is_timezone_aware_utc() -> None:
     published = split_page(page(stamp(FRIDAY_EVENING), "Headline")).headlines[0]
-    assert published.published.tzinfo is timezone.utc
+    assert published.published.tzinfo is UTC
 
 
 def test_month_glued_to_a_lowercase_letter_is_not_a_stamp() -> None:
@@ -575,7 +575,7 @@ def sentences(draw: st.DrawFn, min_words: int = 0) -> str:
 def ticker_entries(draw: st.DrawFn) -> tuple[str, datetime, str]:
     """A stamp, its time and the page text of its headline (may be empty)."""
     moment = draw(
-        st.datetimes(datetime(1970, 1, 1), datetime(2100, 1, 1), timezones=st.just(timezone.utc))
+        st.datetimes(datetime(1970, 1, 1), datetime(2100, 1, 1), timezones=st.just(UTC))
     ).replace(second=0, microsecond=0)
     comma = draw(st.sampled_from([" ,", ", ", " , ", ","]))
     words = draw(st.lists(WORDS, max_size=5))
