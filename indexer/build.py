@@ -1,44 +1,72 @@
-"""An index run: find the pages, split them, merge what repeats, commit it all."""
+"""An index run: find the pages, read only what changed, split it, commit once.
+
+A run streams: one page is in memory at a time. Pages whose file has the size
+and modification time the index remembers are not read again; a file whose
+time changed but whose bytes did not is not split again. Pages that were
+indexed from under the run's paths and are gone now are removed, with the
+records no other page holds.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from indexer.dedup import combine
 from indexer.errors import NothingIndexed
 from indexer.location import bundled_seeds, index_directory
-from indexer.pages import Page, Skipped, UnreadablePage, find_pages, read_page
-from indexer.records import KINDS, Kind, Record, SplitPage
+from indexer.pages import (
+    InputFile,
+    Page,
+    Skipped,
+    UnreadablePage,
+    find_inputs,
+    read_dump,
+    read_page,
+)
+from indexer.records import KINDS, Kind, SplitPage
 from indexer.segment import split_page
 
+if TYPE_CHECKING:
+    from indexer.engine import IndexSession, PageEntry
+
 PathLike = str | os.PathLike[str]
+Progress = Callable[[int, int], None]
+"""Called with (bytes done, bytes in all) as a run goes."""
 
 
 @dataclass(frozen=True)
 class IndexReport:
-    """What an index run did: every page found is either read or skipped."""
+    """What an index run did: every page found is read, unchanged or skipped."""
 
     index_directory: Path
     pages_read: int
     records: dict[Kind, int]
-    """Distinct records the pages read yielded, by kind."""
+    """Distinct records the pages read in this run yielded, by kind."""
     skipped: tuple[Skipped, ...] = ()
     warnings: tuple[str, ...] = ()
+    pages_unchanged: int = 0
+    pages_removed: int = 0
+    documents: int = 0
+    """Documents in the index after the run (records and page bookkeeping)."""
 
     @property
     def pages_seen(self) -> int:
-        return self.pages_read + len(self.skipped)
+        return self.pages_read + self.pages_unchanged + len(self.skipped)
 
     def summary(self) -> str:
         """One line for people: pages read, records by kind, skips by reason."""
         records = ", ".join(_count(self.records.get(kind, 0), kind) for kind in KINDS)
         line = f"indexed {_count(self.pages_read, 'page')} ({records})"
-        reasons = Counter(skip.reason.split(":")[0] for skip in self.skipped)
+        if self.pages_unchanged:
+            line += f"; {self.pages_unchanged} unchanged"
+        if self.pages_removed:
+            line += f"; {self.pages_removed} removed"
+        reasons = Counter(skip.reason.split(":")[0].split(" (")[0] for skip in self.skipped)
         skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
         line += f"; skipped {len(self.skipped)}" + (f" ({skipped})" if skipped else "")
         if self.warnings:
@@ -50,28 +78,170 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def split_files(paths: Iterable[PathLike]) -> Iterator[SplitPage | Skipped]:
+def split_files(
+    paths: Iterable[PathLike], text_field: str = "text"
+) -> Iterator[SplitPage | Skipped]:
     """Split each page under ``paths`` without indexing; unreadable ones are skipped."""
-    for found in _read_and_split(paths):
-        yield found if isinstance(found, Skipped) else found[1]
-
-
-def _read_and_split(
-    paths: Iterable[PathLike],
-) -> Iterator[tuple[Page, SplitPage] | Skipped]:
-    for found in find_pages(paths):
+    for found in find_inputs(paths):
         if isinstance(found, Skipped):
             yield found
             continue
+        for page in _pages_of(found, text_field):
+            yield page if isinstance(page, Skipped) else _split(page)
+
+
+def _pages_of(found: InputFile, text_field: str) -> Iterator[Page | Skipped]:
+    try:
+        if found.is_dump:
+            yield from read_dump(found.path, text_field)
+        else:
+            yield read_page(found.path)
+    except UnreadablePage as reason:
+        yield Skipped(found.path, str(reason))
+
+
+def _split(page: Page) -> SplitPage:
+    split = split_page(page.text, page.key)
+    if page.warnings:
+        split = dataclasses.replace(split, warnings=page.warnings + split.warnings)
+    return split
+
+
+@dataclass
+class _Run:
+    """The tallies and decisions of one index run."""
+
+    session: IndexSession
+    known: dict[str, PageEntry]
+    text_field: str
+    seen: set[str] = field(default_factory=set)
+    read: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    records: dict[str, Kind] = field(default_factory=dict)
+    skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    _by_dump: dict[str, list[str]] | None = None
+
+    def take(self, found: InputFile | Skipped) -> None:
+        if isinstance(found, Skipped):
+            self.skipped.append(found)
+            return
+        self.seen.add(found.path)
+        earlier = self.known.get(found.path)
+        if earlier and (earlier.size, earlier.mtime_ns) == (found.size, found.mtime_ns):
+            self._unchanged_file(earlier, found)
+        elif found.is_dump:
+            self._dump(found)
+        else:
+            self._page_file(found, earlier)
+
+    def _unchanged_file(self, earlier: PageEntry, found: InputFile) -> None:
+        if earlier.skipped is not None:
+            self.skipped.append(Skipped(found.path, earlier.skipped))
+        elif found.is_dump:
+            # An unchanged dump: every page indexed from it stays as it is.
+            pages = self._pages_by_dump().get(found.path, [])
+            self.seen.update(pages)
+            self.unchanged += len(pages)
+        else:
+            self.unchanged += 1
+
+    def _pages_by_dump(self) -> dict[str, list[str]]:
+        if self._by_dump is None:
+            self._by_dump = {}
+            for page in self.known.values():
+                if page.container != page.key:
+                    self._by_dump.setdefault(page.container, []).append(page.key)
+        return self._by_dump
+
+    def _page_file(self, found: InputFile, earlier: PageEntry | None) -> None:
+        from indexer.engine import PageEntry
+
         try:
-            page = read_page(found)
+            page = read_page(found.path)
         except UnreadablePage as reason:
-            yield Skipped(str(found), str(reason))
-            continue
-        split = split_page(page.text, page.path)
-        if page.warnings:
-            split = dataclasses.replace(split, warnings=page.warnings + split.warnings)
-        yield page, split
+            self._skip_file(found, str(reason))
+            return
+        entry = PageEntry(found.path, found.path, found.size, found.mtime_ns, page.digest)
+        if earlier and earlier.digest == page.digest and earlier.skipped is None:
+            # Touched, not changed: remember the new time, keep the records.
+            self.session.keep_page(dataclasses.replace(earlier, mtime_ns=found.mtime_ns))
+            self.unchanged += 1
+            return
+        self._index(page, entry)
+
+    def _dump(self, found: InputFile) -> None:
+        from indexer.engine import PageEntry
+
+        count = 0
+        try:
+            for page in read_dump(found.path, self.text_field):
+                count += 1
+                if isinstance(page, Skipped):
+                    self.skipped.append(page)
+                    continue
+                if page.key in self.seen:
+                    self.skipped.append(Skipped(page.key, "duplicate of a page read before"))
+                    continue
+                self.seen.add(page.key)
+                earlier = self.known.get(page.key)
+                if earlier and earlier.digest == page.digest:
+                    self.unchanged += 1
+                    continue
+                entry = PageEntry(
+                    page.key, found.path, len(page.text), 0, page.digest,
+                    url=page.url, timestamp=page.timestamp,
+                )  # fmt: skip
+                self._index(page, entry)
+        except UnreadablePage as reason:
+            self._skip_file(found, str(reason))
+            return
+        if count == 0:
+            self._skip_file(found, "empty")
+            return
+        dump = PageEntry(found.path, found.path, found.size, found.mtime_ns, is_dump=True)
+        self.session.put_page(dump, ())
+
+    def _index(self, page: Page, entry: PageEntry) -> None:
+        split = _split(page)
+        found = split.records
+        entry = dataclasses.replace(
+            entry,
+            records=tuple((record.id, record.sources[0].line) for record in found),
+            warnings=split.warnings,
+        )
+        self.session.put_page(entry, found)
+        self.read += 1
+        self.warnings.extend(split.warnings)
+        self.records.update((record.id, record.kind) for record in found)
+
+    def _skip_file(self, found: InputFile, reason: str) -> None:
+        from indexer.engine import PageEntry
+
+        self.skipped.append(Skipped(found.path, reason))
+        # Remembered, so `stats` accounts for it and an unchanged file is not reread.
+        entry = PageEntry(
+            found.path, found.path, found.size, found.mtime_ns, skipped=reason,
+            is_dump=found.is_dump,
+        )  # fmt: skip
+        self.session.put_page(entry, ())
+
+    def remove_vanished(self, roots: Sequence[Path]) -> None:
+        """Remove the pages indexed from under ``roots`` that this run did not find."""
+        prefixes = [str(root) for root in roots]
+        for key, page in self.known.items():
+            if key in self.seen or not _under(page.container, prefixes):
+                continue
+            self.session.remove_page(page)
+            if page.skipped is None and not page.is_dump:
+                self.removed += 1
+
+
+def _under(path: str, prefixes: Sequence[str]) -> bool:
+    return any(
+        path == prefix or path.startswith(prefix.rstrip(os.sep) + os.sep) for prefix in prefixes
+    )
 
 
 def index_paths(
@@ -80,45 +250,55 @@ def index_paths(
     index: PathLike | None = None,
     rebuild: bool = False,
     wait_seconds: float = 5.0,
+    text_field: str = "text",
+    progress: Progress | None = None,
 ) -> IndexReport:
     """Index the pages under ``paths`` (the bundled seeds when empty).
 
-    Re-running on the same pages leaves the same index; pages read again
-    replace what they yielded before. Raises :class:`NothingIndexed` when no
-    page at all could be read (the index is left as it was).
+    ``paths`` are ``.txt`` pages, JSON Lines dumps (``.jsonl``, ``.jsonl.gz``,
+    ``.json.gz``) and folders holding them. Running again reads only what
+    changed, and removes pages that disappeared from under ``paths``. Raises
+    :class:`NothingIndexed` when no page at all could be read (the index is
+    left as it was).
 
     :param index: the index folder (default: ``$NEWSDEX_INDEX``, else the user's
         data folder)
     :param rebuild: start afresh: the index holds exactly these pages afterwards
     :param wait_seconds: how long to wait for another writer to finish
+    :param text_field: the field holding a dumped page's text
+    :param progress: called with (bytes done, bytes in all) after each file
     """
     # Imported here so that `import indexer` stays light: Whoosh loads only
     # when an index is really written.
-    from indexer.engine import PageEntry, write_run
+    from indexer.engine import IndexSession
 
     directory = index_directory(index)
-    targets = list(paths) or [bundled_seeds()]
-    records: list[Record] = []
-    pages: list[PageEntry] = []
-    skipped: list[Skipped] = []
-    warnings: list[str] = []
-    for found in _read_and_split(targets):
-        if isinstance(found, Skipped):
-            skipped.append(found)
-            if Path(found.path).exists():
-                pages.append(PageEntry(found.path, skipped=found.reason))
-            continue
-        page, split = found
-        records.extend(split.records)
-        warnings.extend(split.warnings)
-        record_ids = tuple(record.id for record in split.records)
-        pages.append(PageEntry(page.path, record_ids, None, split.warnings, page.size, page.mtime))
-    pages_read = sum(1 for page in pages if page.skipped is None)
-    merged = combine(records)
-    by_kind = Counter(record.kind for record in merged.values())
-    report = IndexReport(directory, pages_read, dict(by_kind), tuple(skipped), tuple(warnings))
-    if pages_read == 0:
-        where = ", ".join(str(target) for target in targets)
-        raise NothingIndexed(report, f"no readable page found in {where}")
-    write_run(directory, pages, merged, rebuild=rebuild, wait_seconds=wait_seconds)
-    return report
+    roots = [Path(path).absolute() for path in paths] or [bundled_seeds()]
+    inputs = list(find_inputs(roots))
+    total = sum(found.size for found in inputs if isinstance(found, InputFile))
+    session = IndexSession(directory, rebuild=rebuild, wait_seconds=wait_seconds)
+    try:
+        run = _Run(session, session.known_pages(), text_field)
+        done = 0
+        for found in inputs:
+            run.take(found)
+            if progress is not None and isinstance(found, InputFile):
+                done += found.size
+                progress(done, total)
+        run.remove_vanished(roots)
+        report = IndexReport(
+            directory,
+            run.read,
+            dict(Counter(run.records.values())),
+            tuple(run.skipped),
+            tuple(run.warnings),
+            run.unchanged,
+            run.removed,
+        )
+        if run.read == 0 and run.unchanged == 0:
+            where = ", ".join(str(root) for root in roots)
+            raise NothingIndexed(report, f"no readable page found in {where}")
+    except BaseException:
+        session.cancel()
+        raise
+    return dataclasses.replace(report, documents=session.commit())

@@ -3,40 +3,44 @@
 This module and ``search/engine.py`` are the only places that import Whoosh, so
 the engine can be changed here without touching the rest of newsdex.
 
-One index holds two sorts of document: records (article, headline, footer),
-which are searched, and one ``page`` document per page file, which remembers
-what that page yielded so that reading it again can take back what it no
-longer holds. Both are written in one commit, so they never disagree.
+One index holds two sorts of document. Records (article, headline, footer)
+are searched; each is content-addressed and written once, however many pages
+carry it. Page documents remember each page file (or dumped page): its size,
+modification time and hash, and the records it yielded, in an indexed
+``records`` field, so a record's pages are found by a term lookup and a
+record no page holds any more can be removed. Both are written in one commit.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
-from dataclasses import dataclass
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.searching import Searcher
+from whoosh.query import Term
 from whoosh.writing import CLEAR
 
 from indexer import __version__
-from indexer.dedup import refresh
 from indexer.errors import IndexLocked, IndexNotFound, NotAnIndex
 from indexer.records import Article, Footer, Headline, Record, Source
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
 
 MARKER_FILE = "newsdex.json"
 PAGE_KIND = "page"
 TITLE_BOOST = 2.0
 """A caption or headline says what the text is about: a match there counts double."""
+WRITER_POOL_MB = 512
+"""Whoosh's in-memory posting pool: larger pools mean fewer, bigger runs to merge."""
 
 
 def build_schema() -> Schema:
@@ -52,21 +56,35 @@ def build_schema() -> Schema:
         spelling=TEXT(analyzer=StandardAnalyzer(stoplist=None), phrase=False),
         # Whoosh drops time zones silently: always naive UTC in the index.
         published=DATETIME(stored=True, sortable=True),
-        # JSON: a record's sources, or a page's bookkeeping.
+        # Page documents only: the ids of the records the page yields, its
+        # key (path or url) and its bookkeeping as JSON.
+        records=KEYWORD(commas=True, scorable=False),
+        page=STORED,
         data=STORED,
     )
 
 
 @dataclass(frozen=True)
 class PageEntry:
-    """What the index remembers of one page file."""
+    """What the index remembers of one page, or of one dump file.
 
-    path: str
-    record_ids: tuple[str, ...] = ()
+    ``container`` is the file the page was read from (the page file itself,
+    or its dump): pages whose container lies under the paths of an index run
+    and that the run no longer finds are removed.
+    """
+
+    key: str
+    container: str
+    size: int = 0
+    mtime_ns: int = 0
+    digest: str = ""
+    records: tuple[tuple[str, int], ...] = ()
+    """(record id, line) for each record the page yields."""
     skipped: str | None = None
     warnings: tuple[str, ...] = ()
-    size: int = 0
-    mtime: float = 0.0
+    url: str | None = None
+    timestamp: str | None = None
+    is_dump: bool = False
 
 
 def to_naive_utc(moment: datetime) -> datetime:
@@ -77,63 +95,81 @@ def to_naive_utc(moment: datetime) -> datetime:
 
 
 def record_to_document(record: Record) -> dict[str, Any]:
-    """The stored and indexed fields of one record."""
-    document: dict[str, Any] = {
-        "id": record.id,
-        "kind": record.kind,
-        "data": json.dumps({"sources": [[s.path, s.line] for s in record.sources]}),
-    }
+    """The stored and indexed fields of one record (its sources live on page documents)."""
+    document: dict[str, Any] = {"id": record.id, "kind": record.kind}
     if isinstance(record, Headline):
         document["title"] = record.text
-        document["body"] = ""
         document["published"] = to_naive_utc(record.published)
-    else:
-        document["title"] = record.title if isinstance(record, Article) else ""
+    elif isinstance(record, Article):
+        document["title"] = record.title
         document["body"] = record.text
-    document["spelling"] = f"{document['title']}\n{document['body']}"
+    else:
+        document["body"] = record.text
+    document["spelling"] = f"{document.get('title', '')}\n{document.get('body', '')}"
     return document
 
 
-def document_to_record(fields: dict[str, Any]) -> Record:
+def document_to_record(fields: dict[str, Any], sources: tuple[Source, ...] = ()) -> Record:
     """The record a stored document holds (inverse of :func:`record_to_document`)."""
-    sources = tuple(Source(path, line) for path, line in json.loads(fields["data"])["sources"])
     kind = fields["kind"]
     if kind == "headline":
         published = fields["published"].replace(tzinfo=UTC)
         return Headline(fields["title"], published, sources, id=fields["id"])
+    body = fields.get("body", "")
     if kind == "article":
-        paragraphs = tuple(fields["body"].split("\n\n")) if fields["body"] else ()
+        paragraphs = tuple(body.split("\n\n")) if body else ()
         return Article(fields["title"], paragraphs, sources, id=fields["id"])
-    lines = tuple(fields["body"].split("\n")) if fields["body"] else ()
-    return Footer(lines, sources, id=fields["id"])
+    return Footer(tuple(body.split("\n")) if body else (), sources, id=fields["id"])
 
 
 def page_to_document(page: PageEntry) -> dict[str, Any]:
     data = {
-        "path": page.path,
-        "records": list(page.record_ids),
+        "container": page.container,
+        "size": page.size,
+        "mtime_ns": page.mtime_ns,
+        "digest": page.digest,
+        "records": [list(pair) for pair in page.records],
         "skipped": page.skipped,
         "warnings": list(page.warnings),
-        "size": page.size,
-        "mtime": page.mtime,
+        "url": page.url,
+        "timestamp": page.timestamp,
+        "is_dump": page.is_dump,
     }
-    return {"id": f"page:{page.path}", "kind": PAGE_KIND, "data": json.dumps(data)}
+    document: dict[str, Any] = {
+        "id": f"page:{page.key}",
+        "kind": PAGE_KIND,
+        "page": page.key,
+        "data": json.dumps(data, ensure_ascii=False),
+    }
+    if page.records:
+        document["records"] = ",".join(record_id for record_id, _ in page.records)
+    return document
 
 
 def document_to_page(fields: dict[str, Any]) -> PageEntry:
     data = json.loads(fields["data"])
     return PageEntry(
-        data["path"],
-        tuple(data["records"]),
-        data["skipped"],
-        tuple(data["warnings"]),
-        data["size"],
-        data["mtime"],
+        key=fields["page"],
+        container=data["container"],
+        size=data["size"],
+        mtime_ns=data["mtime_ns"],
+        digest=data["digest"],
+        records=tuple((record_id, line) for record_id, line in data["records"]),
+        skipped=data["skipped"],
+        warnings=tuple(data["warnings"]),
+        url=data["url"],
+        timestamp=data["timestamp"],
+        is_dump=data["is_dump"],
     )
 
 
+def pages_of(searcher: Any, record_id: str) -> Iterator[int]:
+    """Document numbers of the (live) pages that yield the record."""
+    return iter(searcher.docs_for_query(Term("records", record_id)))
+
+
 def open_storage(directory: Path) -> whoosh_index.FileIndex:
-    """Open an existing newsdex index for reading, after checking it is one.
+    """Open an existing newsdex index, after checking it is one.
 
     Whoosh index files hold pickles, so a folder is only opened when it carries
     newsdex's marker with a format this version knows.
@@ -148,7 +184,7 @@ def open_storage(directory: Path) -> whoosh_index.FileIndex:
 def check_marker(directory: Path) -> None:
     marker = directory / MARKER_FILE
     if not marker.is_file():
-        if not directory.exists() or not any(directory.iterdir()):
+        if not directory.exists() or (directory.is_dir() and not any(directory.iterdir())):
             raise IndexNotFound(f"no index at {directory}", hint="run `newsdex index` first")
         raise NotAnIndex(
             f"{directory} is not a newsdex index",
@@ -187,66 +223,126 @@ def _open_for_writing(directory: Path, rebuild: bool) -> whoosh_index.FileIndex:
         raise
 
 
-def write_run(
-    directory: Path,
-    pages: Collection[PageEntry],
-    records: dict[str, Record],
-    *,
-    rebuild: bool = False,
-    wait_seconds: float = 5.0,
-) -> None:
-    """Commit one index run: the pages read and the records they yielded.
+@dataclass
+class IndexSession:
+    """One index run's writer: learn what the index knows, change it, commit once.
 
-    Pages read in this run replace what the index knew of them; records keep
-    the sources they have on pages not read again. With ``rebuild`` the index
-    holds exactly this run, swapped in by the same commit, so searches see
-    the old index until the new one is complete.
+    Nothing is visible to searchers before :meth:`commit`; :meth:`cancel` (or
+    a crash) leaves the index as it was. With ``rebuild`` the commit replaces
+    everything, so searches see the old index until the new one is complete.
     """
-    index = _open_for_writing(directory, rebuild)
-    try:
-        writer = index.writer(timeout=wait_seconds, limitmb=256)
-    except whoosh_index.LockError as error:
-        raise IndexLocked(
-            f"the index at {directory} is being written by another process",
-            hint="wait for it to finish, then run again",
-        ) from error
-    try:
-        if rebuild:
-            for record in records.values():
-                writer.add_document(**record_to_document(record))
-            for page in pages:
-                writer.add_document(**page_to_document(page))
-            writer.commit(mergetype=CLEAR)
+
+    directory: Path
+    rebuild: bool = False
+    wait_seconds: float = 5.0
+    _written: set[str] = field(default_factory=set)
+    _present: set[str] = field(default_factory=set)
+    _orphan_candidates: set[str] = field(default_factory=set)
+    _referenced: set[str] = field(default_factory=set)
+    _replaced_pages: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        # An index folder this run creates is removed again if the run is
+        # cancelled: a failed first run leaves nothing behind.
+        self._created_folder = not self.directory.exists()
+        self._index = _open_for_writing(self.directory, self.rebuild)
+        try:
+            self._writer = self._index.writer(timeout=self.wait_seconds, limitmb=WRITER_POOL_MB)
+        except whoosh_index.LockError as error:
+            self._index.close()
+            raise IndexLocked(
+                f"the index at {self.directory} is being written by another process",
+                hint="wait for it to finish, or give --wait more seconds",
+            ) from error
+        self._searcher = self._index.searcher()
+        self._empty = self.rebuild or self._searcher.doc_count() == 0
+
+    def known_pages(self) -> dict[str, PageEntry]:
+        """Every page (and dump) the index knows, by key; none when rebuilding."""
+        if self._empty:
+            return {}
+        return {
+            fields["page"]: document_to_page(fields)
+            for fields in self._searcher.documents(kind=PAGE_KIND)
+        }
+
+    def put_page(self, page: PageEntry, records: Iterable[Record]) -> None:
+        """Record a page read in this run, and write the records not yet indexed."""
+        self._forget_page(page.key)
+        for record in records:
+            self._referenced.add(record.id)
+            if not self._exists(record.id):
+                self._writer.add_document(**record_to_document(record))
+                self._written.add(record.id)
+        self._writer.add_document(**page_to_document(page))
+
+    def keep_page(self, page: PageEntry) -> None:
+        """A page whose content did not change: update its bookkeeping only."""
+        self._forget_page(page.key, orphans=False)
+        self._referenced.update(record_id for record_id, _ in page.records)
+        self._writer.add_document(**page_to_document(page))
+
+    def remove_page(self, page: PageEntry) -> None:
+        """A page gone from the indexed paths: it and its last-held records go."""
+        self._forget_page(page.key)
+
+    def commit(self) -> int:
+        """Make the run visible: remove records no page holds, then commit.
+
+        Returns the number of documents in the index afterwards.
+        """
+        try:
+            for record_id in sorted(self._orphan_candidates - self._referenced):
+                surviving = (
+                    number
+                    for number in pages_of(self._searcher, record_id)
+                    if number not in self._replaced_pages
+                )
+                if next(surviving, None) is None:
+                    self._writer.delete_by_term("id", record_id)
+        except BaseException:
+            self.cancel()
+            raise
+        try:
+            self._searcher.close()
+            if self.rebuild:
+                self._writer.commit(mergetype=CLEAR)
+            else:
+                self._writer.commit()
+            with self._index.searcher() as searcher:
+                return int(searcher.doc_count())
+        finally:
+            self._index.close()
+
+    def cancel(self) -> None:
+        """Leave the index as it was (or not there at all, if this run made it)."""
+        try:
+            self._searcher.close()
+            self._writer.cancel()
+        finally:
+            self._index.close()
+            if self._created_folder:
+                shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _exists(self, record_id: str) -> bool:
+        if record_id in self._written or record_id in self._present:
+            return True
+        if self._empty:
+            return False
+        if self._searcher.document_number(id=record_id) is not None:
+            self._present.add(record_id)
+            return True
+        return False
+
+    def _forget_page(self, key: str, *, orphans: bool = True) -> None:
+        """Delete a page's document; its records become candidates for removal."""
+        if self._empty:
             return
-        with index.searcher() as searcher:
-            _update(writer, searcher, pages, records)
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
-    finally:
-        index.close()
-
-
-def _update(
-    writer: Any,
-    searcher: Searcher,
-    pages: Collection[PageEntry],
-    records: dict[str, Record],
-) -> None:
-    reread_paths = {page.path for page in pages}
-    affected = set(records)
-    for page in pages:
-        earlier = searcher.document(id=f"page:{page.path}")
-        if earlier is not None:
-            affected.update(document_to_page(earlier).record_ids)
-    for record_id in sorted(affected):
-        stored_fields = searcher.document(id=record_id)
-        stored = document_to_record(stored_fields) if stored_fields else None
-        updated = refresh(stored, records.get(record_id), reread_paths)
-        if updated is None:
-            writer.delete_by_term("id", record_id)
-        elif updated != stored or stored_fields is None:
-            writer.update_document(**record_to_document(updated))
-    for page in pages:
-        writer.update_document(**page_to_document(page))
+        number = self._searcher.document_number(id=f"page:{key}")
+        if number is None:
+            return
+        if orphans:
+            old = document_to_page(self._searcher.stored_fields(number))
+            self._orphan_candidates.update(record_id for record_id, _ in old.records)
+        self._replaced_pages.add(number)
+        self._writer.delete_by_term("id", f"page:{key}")

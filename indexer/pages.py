@@ -1,13 +1,22 @@
-"""Finding page files and reading them as text, with a reason for every one skipped."""
+"""Finding page files and dumps, and reading pages as text, with a reason for every skip.
+
+Pages come as ``.txt`` files (one page each) or as JSON Lines dumps (one page
+per line, as C4, FineWeb and most crawl datasets ship), optionally gzipped.
+Nothing here holds more than one page in memory.
+"""
 
 from __future__ import annotations
 
+import gzip
+import hashlib
+import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 PAGE_SUFFIX = ".txt"
+DUMP_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz")
 MAX_PAGE_BYTES = 50 * 1024 * 1024
 """Pages larger than this are skipped: no real news page comes near it."""
 
@@ -15,19 +24,38 @@ _BINARY_SNIFF_BYTES = 8192
 
 
 @dataclass(frozen=True)
-class Page:
-    """A page file read as text."""
+class InputFile:
+    """A file to read: a page (``.txt``) or a dump of pages (``.jsonl``...)."""
 
     path: str
-    text: str
     size: int
-    mtime: float
+    mtime_ns: int
+
+    @property
+    def is_dump(self) -> bool:
+        return self.path.endswith(DUMP_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page read as text, with what identifies it.
+
+    ``key`` is the page's identity in the index: a file's absolute path, or a
+    dumped page's url (else ``dump-path:line``).
+    """
+
+    key: str
+    text: str
+    digest: str
+    """A hash of the page's bytes: tells a changed page from a touched one."""
     warnings: tuple[str, ...] = ()
+    url: str | None = None
+    timestamp: str | None = None
 
 
 @dataclass(frozen=True)
 class Skipped:
-    """A file that could not be indexed, and why."""
+    """A file, or a dumped page, that could not be indexed, and why."""
 
     path: str
     reason: str
@@ -37,54 +65,120 @@ class UnreadablePage(Exception):
     """Raised by :func:`read_page` with the reason as its message."""
 
 
-def find_pages(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path | Skipped]:
-    """Yield the page files under ``paths`` in a stable order.
+def find_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[InputFile | Skipped]:
+    """Yield the page files and dumps under ``paths``, in a stable order.
 
     A file named on the command line is taken whatever its name; folders are
-    walked recursively for ``*.txt`` files, without following links to folders
-    (so a link loop cannot trap the walk). A path that does not exist is
-    yielded as :class:`Skipped`.
+    walked recursively for ``.txt`` pages and dumps, without following links
+    to folders (so a link loop cannot trap the walk).
     """
     for given in paths:
-        path = Path(given)
-        if path.is_file():
-            yield path.absolute()
-        elif path.is_dir():
-            yield from _walk(path.absolute())
+        path = Path(given).absolute()
+        if path.is_dir():
+            for found in _walk(path):
+                yield _stat(found)
+        elif path.exists():
+            yield _stat(path)
         else:
-            yield Skipped(str(path.absolute()), "no such file or folder")
+            yield Skipped(str(path), "no such file or folder")
 
 
 def _walk(folder: Path) -> Iterator[Path]:
     for root, folders, files in os.walk(folder):
         folders.sort()
         for name in sorted(files):
-            if name.endswith(PAGE_SUFFIX):
+            if name.endswith(PAGE_SUFFIX) or name.endswith(DUMP_SUFFIXES):
                 yield Path(root, name)
 
 
-def read_page(path: Path, max_bytes: int = MAX_PAGE_BYTES) -> Page:
-    """Read one page as UTF-8; raise :class:`UnreadablePage` if it is not text.
+def _stat(path: Path) -> InputFile | Skipped:
+    try:
+        status = path.stat()
+    except OSError as error:
+        return Skipped(str(path), f"unreadable: {error.strerror or error}")
+    return InputFile(str(path), status.st_size, status.st_mtime_ns)
+
+
+def digest_of(raw: bytes) -> str:
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+
+
+def read_page(path: str, max_bytes: int = MAX_PAGE_BYTES) -> Page:
+    """Read one page file as UTF-8; raise :class:`UnreadablePage` if it is not text."""
+    try:
+        size = os.stat(path).st_size
+        if size > max_bytes:
+            raise UnreadablePage(f"too large ({size:,} bytes)")
+        with open(path, "rb") as file:
+            raw = file.read(max_bytes + 1)
+    except OSError as error:
+        raise UnreadablePage(f"unreadable: {error.strerror or error}") from error
+    if len(raw) > max_bytes:
+        raise UnreadablePage(f"too large (over {max_bytes:,} bytes)")
+    text, warnings = decode_page(raw, path)
+    return Page(path, text, digest_of(raw), warnings)
+
+
+def decode_page(raw: bytes, where: str) -> tuple[str, tuple[str, ...]]:
+    """The page's text; raise :class:`UnreadablePage` if it is empty or binary.
 
     Bytes that are not UTF-8 are replaced (U+FFFD) and the page is kept, with
     a warning: losing a whole page to one bad byte would be worse.
     """
-    try:
-        status = path.stat()
-        if status.st_size > max_bytes:
-            raise UnreadablePage(f"too large ({status.st_size:,} bytes)")
-        raw = path.read_bytes()
-    except OSError as error:
-        raise UnreadablePage(f"unreadable: {error.strerror or error}") from error
     if not raw.strip():
         raise UnreadablePage("empty")
     # The same test git and grep use: text files do not contain NUL bytes.
     if b"\x00" in raw[:_BINARY_SNIFF_BYTES]:
         raise UnreadablePage("binary")
-    warnings: tuple[str, ...] = ()
     try:
-        text = raw.decode("utf-8")
+        return raw.decode("utf-8"), ()
     except UnicodeDecodeError:
-        text = raw.decode("utf-8", errors="replace")
-        warnings = (f"{path}: bytes that are not UTF-8 were replaced",)
-    return Page(str(path), text, status.st_size, status.st_mtime, warnings)
+        return raw.decode("utf-8", errors="replace"), (
+            f"{where}: bytes that are not UTF-8 were replaced",
+        )
+
+
+def read_dump(
+    path: str, text_field: str = "text", max_bytes: int = MAX_PAGE_BYTES
+) -> Iterator[Page | Skipped]:
+    """Yield the pages of a JSON Lines dump, one per line, streamed.
+
+    A line that is not a JSON object with a string ``text_field`` is skipped
+    with its reason; a dump that cannot be opened or decompressed raises
+    :class:`UnreadablePage` (before any page, or where it breaks off).
+    """
+    opener = gzip.open if path.endswith(".gz") else open
+    try:
+        with opener(path, "rb") as lines:
+            for number, line in enumerate(lines, start=1):
+                where = f"{path}:{number}"
+                if not line.strip():
+                    continue
+                try:
+                    yield _dumped_page(line, where, text_field, max_bytes)
+                except UnreadablePage as reason:
+                    yield Skipped(where, str(reason))
+    except (OSError, EOFError) as error:
+        why = getattr(error, "strerror", None) or str(error)
+        raise UnreadablePage(f"unreadable: {why}") from error
+
+
+def _dumped_page(line: bytes, where: str, text_field: str, max_bytes: int) -> Page:
+    if len(line) > max_bytes:
+        raise UnreadablePage(f"too large ({len(line):,} bytes)")
+    try:
+        record = json.loads(line)
+    except ValueError as error:
+        raise UnreadablePage(f"not JSON: {error}") from error
+    if not isinstance(record, dict):
+        raise UnreadablePage("not a JSON object")
+    text = record.get(text_field)
+    if not isinstance(text, str):
+        raise UnreadablePage(f"no text in field {text_field!r}")
+    raw = text.encode("utf-8", errors="surrogatepass")
+    if not text.strip():
+        raise UnreadablePage("empty")
+    url = record.get("url") if isinstance(record.get("url"), str) else None
+    stamp = record.get("timestamp")
+    timestamp = str(stamp) if stamp is not None else None
+    return Page(url or where, text, digest_of(raw), (), url, timestamp)

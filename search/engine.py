@@ -7,9 +7,7 @@ as a context manager).
 
 from __future__ import annotations
 
-import json
 import re
-from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,12 +24,13 @@ from indexer.engine import (
     document_to_page,
     document_to_record,
     open_storage,
+    pages_of,
     to_naive_utc,
 )
 from indexer.errors import QueryError, RecordNotFound
 from indexer.location import index_directory
 from indexer.pages import Skipped
-from indexer.records import KINDS, Kind, Record
+from indexer.records import KINDS, Kind, Record, Source
 from search.dates import DateLike, date_bound
 from search.results import Hit, IndexStats, SearchResults
 from search.snippets import make_snippet, whole_snippet
@@ -43,6 +42,9 @@ DEFAULT_KINDS: tuple[Kind, ...] = ("article", "headline")
 """Footers are boilerplate: searched only when asked for."""
 
 SEARCHABLE_FIELDS = ("title", "body")
+MAX_HIT_SOURCES = 10
+"""A hit names at most this many of its pages; ``Hit.pages`` counts them all and
+``Index.record`` lists every one."""
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
@@ -135,46 +137,56 @@ class Index:
         )
 
     def record(self, record_id: str) -> Record:
-        """The whole record with this id, with every page it was seen on."""
-        fields = self._searcher.document(id=record_id.strip())
+        """The whole record with this id, with every page (and line) it was seen on."""
+        record_id = record_id.strip()
+        fields = self._searcher.document(id=record_id)
         if fields is None or fields["kind"] == PAGE_KIND:
             raise RecordNotFound(
                 f"no record with id {record_id!r}",
                 hint="ids are shown by `newsdex search --json`",
             )
-        return document_to_record(fields)
+        sources = []
+        for number in pages_of(self._searcher, record_id):
+            page = document_to_page(self._searcher.stored_fields(number))
+            lines = (line for found, line in page.records if found == record_id)
+            sources.append(Source(page.key, next(lines, 0)))
+        return document_to_record(fields, tuple(sorted(sources)))
 
     def stats(self) -> IndexStats:
         """Counts of what the index holds, and the page files it skipped."""
-        records: Counter[Kind] = Counter()
         occurrences = warnings = pages = 0
         skipped: list[Skipped] = []
-        dates: list[datetime] = []
-        for fields in self._searcher.all_stored_fields():
-            if fields["kind"] == PAGE_KIND:
-                page = document_to_page(fields)
-                warnings += len(page.warnings)
-                if page.skipped is None:
-                    pages += 1
-                else:
-                    skipped.append(Skipped(page.path, page.skipped))
+        for fields in self._searcher.documents(kind=PAGE_KIND):
+            page = document_to_page(fields)
+            if page.is_dump and page.skipped is None:
                 continue
-            records[fields["kind"]] += 1
-            if fields["kind"] == "headline":
-                occurrences += len(json.loads(fields["data"])["sources"])
-                dates.append(fields["published"])
+            warnings += len(page.warnings)
+            if page.skipped is None:
+                pages += 1
+                occurrences += sum(1 for found, _ in page.records if found.startswith("h-"))
+            else:
+                skipped.append(Skipped(page.key, page.skipped))
+        records = {
+            kind: sum(1 for _ in self._searcher.docs_for_query(whoosh_query.Term("kind", kind)))
+            for kind in KINDS
+        }
         size = sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file())
         return IndexStats(
             self.directory,
             size,
             pages,
-            {kind: records[kind] for kind in KINDS},
+            records,
             occurrences,
-            _aware(min(dates)) if dates else None,
-            _aware(max(dates)) if dates else None,
+            self._published_end(newest=False),
+            self._published_end(newest=True),
             warnings,
             tuple(sorted(skipped, key=lambda skip: skip.path)),
         )
+
+    def _published_end(self, *, newest: bool) -> datetime | None:
+        every = whoosh_query.Term("kind", "headline")
+        found = self._searcher.search(every, sortedby="published", reverse=newest, limit=1)
+        return _aware(found[0]["published"]) if len(found) else None
 
     def _parse(self, text: str) -> whoosh_query.Query:
         """A Whoosh query, or a :class:`QueryError` that says what to fix."""
@@ -331,21 +343,28 @@ def _match_spans(text: str, words: frozenset[str], analyzer: Any) -> dict[tuple[
 def _hit(found: WhooshHit, terms: dict[str, frozenset[str]], analyzer: Any, *, scored: bool) -> Hit:
     fields = found.fields()
     record = document_to_record(fields)
+    searcher = found.searcher
+    sources: list[str] = []
+    pages = 0
+    for number in pages_of(searcher, record.id):
+        pages += 1
+        if len(sources) < MAX_HIT_SOURCES:
+            sources.append(searcher.stored_fields(number)["page"])
     if record.kind == "headline":
         snippet = whole_snippet(record.title, _match_spans(record.title, terms["title"], analyzer))
     else:
         text = fields["body"]
         spans = _match_spans(text, terms["body"], analyzer)
         snippet = make_snippet(text, spans, terms=spans)
-    sources = tuple(dict.fromkeys(source.path for source in record.sources))
     return Hit(
         record.id,
         record.kind,
         float(found.score) if scored and found.score is not None else None,
         record.title,
         record.published,
-        sources,
+        tuple(sources),
         snippet,
+        pages,
     )
 
 

@@ -46,6 +46,7 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "title": hit.title,
         "published": iso_utc(hit.published),
         "sources": list(hit.sources),
+        "pages": hit.pages,
         "snippet": hit.snippet.text,
         "marks": [list(mark) for mark in hit.snippet.marks],
     }

@@ -47,8 +47,10 @@ class Hit:
     published: datetime | None
     """A headline's time (UTC); ``None`` for articles and footers."""
     sources: tuple[str, ...]
-    """The pages the record was seen on."""
+    """Pages the record was seen on: the first ten (``Index.record`` has all)."""
     snippet: Snippet
+    pages: int = 1
+    """How many pages carry the record (a ticker headline: often many)."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import indexer
 from search.cli import cli
 
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
-JSON_KEYS = {"id", "kind", "score", "title", "published", "sources", "snippet", "marks"}
+JSON_KEYS = {"id", "kind", "score", "title", "published", "sources", "pages", "snippet", "marks"}
 
 ARTICLE_TITLE = (
     "Security officers carry coffins at a funeral for their slain counterparts in Jisr al-Shughour"
