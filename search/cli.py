@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -137,24 +138,86 @@ def cli() -> None:
     show_default=True,
     help="Seconds to wait for another process writing the index.",
 )
+@click.option(
+    "--text-field",
+    default="text",
+    show_default=True,
+    help="The field holding a page's text in JSON Lines dumps.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print errors only: no progress, no summary.")
 @_library_errors
-def index(paths: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: float) -> None:
-    """Index the .txt pages in PATHS (files or folders, recursively).
+def index(
+    paths: tuple[Path, ...],
+    index_dir: Path | None,
+    rebuild: bool,
+    wait: float,
+    text_field: str,
+    quiet: bool,
+) -> None:
+    """Index the pages in PATHS: .txt files, JSON Lines dumps, folders of them.
 
     With no PATHS, index the seed pages bundled with newsdex. Running it again
-    on the same pages leaves the same index. A summary goes to stderr.
+    reads only new and changed files and removes pages that disappeared from
+    PATHS. Dumps (.jsonl, .jsonl.gz, .json.gz) hold one page per line, in the
+    field --text-field; a dumped page is known by its "url", else by its line.
+    A progress bar (on a terminal) and a summary go to stderr.
 
     \b
     Example:
         newsdex index ~/crawl/site-a ~/crawl/site-b
+        newsdex index --text-field content dumps/2018-12.jsonl.gz
     """
+    bar = _ProgressBar() if not quiet and sys.stderr.isatty() else None
     try:
-        report = indexer.index_paths(paths, index=index_dir, rebuild=rebuild, wait_seconds=wait)
+        report = indexer.index_paths(
+            paths,
+            index=index_dir,
+            rebuild=rebuild,
+            wait_seconds=wait,
+            text_field=text_field,
+            progress=bar,
+        )
     except indexer.NothingIndexed as error:
         _echo_skipped(error.report.skipped)
         raise
-    _echo_skipped(report.skipped)
-    click.echo(report.summary(), err=True)
+    finally:
+        if bar is not None:
+            bar.close()
+    if not quiet:
+        _echo_skipped(report.skipped)
+        click.echo(report.summary(), err=True)
+
+
+class _ProgressBar:
+    """A progress bar on stderr: bytes done, MB/s and time left."""
+
+    def __init__(self) -> None:
+        self._bar: Any = None
+        self._done = 0
+        self._started = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self._bar is None:
+            self._bar = click.progressbar(
+                length=max(total, 1),
+                label="indexing",
+                file=sys.stderr,
+                show_eta=True,
+                item_show_func=self._rate,
+            )
+            self._bar.__enter__()
+        self._bar.update(done - self._done, current_item=done)
+        self._done = done
+
+    def _rate(self, done: int | None) -> str | None:
+        elapsed = time.monotonic() - self._started
+        if not done or elapsed <= 0:
+            return None
+        return f"{done / elapsed / 1e6:.1f} MB/s"
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
 
 
 def _echo_skipped(skipped: Iterable[indexer.Skipped]) -> None:

@@ -989,3 +989,19 @@ def test_python_m_search_runs_the_same_cli() -> None:
     assert completed.stdout.startswith("Usage: newsdex ")
     for command in ("index", "search", "headlines", "show", "split", "stats"):
         assert f"  {command} " in completed.stdout
+
+
+def test_index_quiet_prints_nothing_on_success(runner: CliRunner) -> None:
+    result = newsdex(runner, "index", "--quiet")
+    assert result.exit_code == 0
+    assert (result.stdout, result.stderr) == ("", "")
+
+
+def test_index_reads_dumps_with_the_text_field_given(runner: CliRunner, tmp_path: Path) -> None:
+    dump = tmp_path / "pages.jsonl"
+    dump.write_text(json.dumps({"url": "https://a.example/1", "body": "Caption\nText."}) + "\n")
+    result = newsdex(runner, "index", str(dump), "--text-field", "body")
+    assert result.exit_code == 0
+    assert result.stderr.startswith("indexed 1 page (1 article, 0 headlines, 0 footers)")
+    hit = json_lines(newsdex(runner, "search", "caption", "--json").stdout)[0]
+    assert hit["sources"] == ["https://a.example/1"]
