@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import StandardAnalyzer, StemmingAnalyzer
+from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.query import Term
@@ -51,9 +51,6 @@ def build_schema() -> Schema:
         kind=ID(stored=True),
         title=TEXT(analyzer=stemming, stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=stemming, stored=True),
-        # Unstemmed words, only for "did you mean": suggestions must be words,
-        # and corrections drawn from a stemmed field come out as stems.
-        spelling=TEXT(analyzer=StandardAnalyzer(stoplist=None), phrase=False),
         # Whoosh drops time zones silently: always naive UTC in the index.
         published=DATETIME(stored=True, sortable=True),
         # Page documents only: the ids of the records the page yields, its
@@ -105,7 +102,6 @@ def record_to_document(record: Record) -> dict[str, Any]:
         document["body"] = record.text
     else:
         document["body"] = record.text
-    document["spelling"] = f"{document.get('title', '')}\n{document.get('body', '')}"
     return document
 
 

@@ -31,6 +31,7 @@ from indexer.errors import QueryError, RecordNotFound
 from indexer.location import index_directory
 from indexer.pages import Skipped
 from indexer.records import KINDS, Kind, Record, Source
+from search import spelling
 from search.dates import DateLike, date_bound
 from search.results import Hit, IndexStats, SearchResults
 from search.snippets import make_snippet, whole_snippet
@@ -46,6 +47,8 @@ MAX_HIT_SOURCES = 10
 """A hit names at most this many of its pages; ``Hit.pages`` counts them all and
 ``Index.record`` lists every one."""
 _WORD = re.compile(r"[^\W\d_]{3,}")
+SPELLING_DISTANCE = 2
+"""Edits a suggestion may be away from the word typed: most typos are one or two."""
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 
@@ -63,6 +66,7 @@ class Index:
         self._searcher = self._index.searcher()
         self._parser = MultifieldParser(list(SEARCHABLE_FIELDS), self._index.schema)
         self._parser.add_plugin(FuzzyTermPlugin())
+        self._analyzer = self._index.schema["body"].analyzer
 
     def __enter__(self) -> Index:
         return self
@@ -251,19 +255,21 @@ class Index:
         since: DateLike | None,
         until: DateLike | None,
     ) -> str | None:
-        """The query with misspelt words replaced, if that finds something."""
-        reader = self._searcher.reader()
+        """The query with misspelt words replaced, if that finds something.
+
+        The index holds stems, so a word unknown to it is corrected to the
+        nearest stem, then shown as the word the index's text spells with that
+        stem that is nearest to what was typed ("vacines" -> "vaccines").
+        """
         corrected = text
         for found in reversed(list(_WORD.finditer(text))):
             word = found.group()
             after = text[found.end() : found.end() + 1]
             if word in _OPERATORS or after in (":", "*", "?", "~"):
                 continue
-            if ("spelling", word.lower()) in reader:
-                continue
-            options = self._searcher.suggest("spelling", word.lower(), limit=1)
-            if options:
-                corrected = corrected[: found.start()] + options[0] + corrected[found.end() :]
+            replacement = self._correct(word.lower())
+            if replacement is not None:
+                corrected = corrected[: found.start()] + replacement + corrected[found.end() :]
         if corrected == text:
             return None
         try:
@@ -272,6 +278,40 @@ class Index:
             return None
         found_any = self._searcher.search(parsed, filter=_filter(kind, since, until), limit=1)
         return corrected if len(found_any) else None
+
+    def _correct(self, word: str) -> str | None:
+        """A word of the index close to ``word``, or None if ``word`` is known."""
+        reader = self._searcher.reader()
+        stems = [token.text for token in self._analyzer(word)]
+        if len(stems) != 1:
+            return None  # a stop word, or not one word
+        stem = stems[0]
+        if any((field, stem) in reader for field in SEARCHABLE_FIELDS):
+            return None
+        candidates: dict[str, int] = {}
+        for field in SEARCHABLE_FIELDS:
+            for candidate in reader.terms_within(field, stem, SPELLING_DISTANCE):
+                candidates[candidate] = candidates.get(candidate, 0) + reader.frequency(
+                    field, candidate
+                )
+        best_stem = spelling.closest(stem, candidates.items())
+        if best_stem is None:
+            return None
+        return self._surface_word(best_stem, word)
+
+    def _surface_word(self, stem: str, typed: str) -> str:
+        """How the text spells ``stem``: the spelling nearest to what was typed."""
+        spellings: set[str] = set()
+        for field in SEARCHABLE_FIELDS:
+            for hit in self._searcher.search(whoosh_query.Term(field, stem), limit=3):
+                text = hit.get(field) or ""
+                spellings.update(
+                    text[token.startchar : token.endchar].lower()
+                    for token in self._analyzer(text, chars=True)
+                    if token.text == stem
+                )
+        ranked = [(spelling.edit_distance(typed, form), form) for form in spellings]
+        return min(ranked)[1] if ranked else stem
 
 
 def _filter(kind: KindFilter, since: DateLike | None, until: DateLike | None) -> whoosh_query.Query:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import doctest
 import os
 import re
-import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -94,4 +93,4 @@ def test_every_command_has_help_with_text() -> None:
     for name in cli.commands:
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0
-        assert len(shlex.split(result.stdout)) > 10, name
+        assert len(result.stdout.split()) > 10, name
