@@ -51,6 +51,9 @@ def build_schema() -> Schema:
         kind=ID(stored=True),
         title=TEXT(analyzer=stemming, stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=stemming, stored=True),
+        # Footers' text, apart: searches leave boilerplate out unless asked,
+        # and a separate field does that at no cost per query.
+        boilerplate=TEXT(analyzer=stemming, stored=True),
         # Whoosh drops time zones silently: always naive UTC in the index.
         published=DATETIME(stored=True, sortable=True),
         # Page documents only: the ids of the records the page yields, its
@@ -101,7 +104,7 @@ def record_to_document(record: Record) -> dict[str, Any]:
         document["title"] = record.title
         document["body"] = record.text
     else:
-        document["body"] = record.text
+        document["boilerplate"] = record.text
     return document
 
 
@@ -111,11 +114,12 @@ def document_to_record(fields: dict[str, Any], sources: tuple[Source, ...] = ())
     if kind == "headline":
         published = fields["published"].replace(tzinfo=UTC)
         return Headline(fields["title"], published, sources, id=fields["id"])
-    body = fields.get("body", "")
     if kind == "article":
+        body = fields.get("body", "")
         paragraphs = tuple(body.split("\n\n")) if body else ()
         return Article(fields["title"], paragraphs, sources, id=fields["id"])
-    return Footer(tuple(body.split("\n")) if body else (), sources, id=fields["id"])
+    lines = fields.get("boilerplate", "")
+    return Footer(tuple(lines.split("\n")) if lines else (), sources, id=fields["id"])
 
 
 def page_to_document(page: PageEntry) -> dict[str, Any]:

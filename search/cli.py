@@ -326,9 +326,9 @@ def _print_results(results: SearchResults, as_json: bool, color: bool) -> None:
     _echo_lines((render.hit_text(hit, color) + "\n" for hit in results.hits), color)
     shown_to = results.offset + len(results.hits)
     if shown_to < results.total:
+        total = f"{results.total:,}" + ("" if results.total_is_exact else "+")
         click.echo(
-            f"hits {results.offset + 1}-{shown_to} of {results.total}; "
-            f"--offset {shown_to} for more",
+            f"hits {results.offset + 1}-{shown_to} of {total}; --offset {shown_to} for more",
             err=True,
         )
 

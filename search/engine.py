@@ -7,6 +7,8 @@ as a context manager).
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -42,7 +44,15 @@ SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 DEFAULT_KINDS: tuple[Kind, ...] = ("article", "headline")
 """Footers are boilerplate: searched only when asked for."""
 
-SEARCHABLE_FIELDS = ("title", "body")
+SEARCHABLE_FIELDS = ("title", "body", "boilerplate")
+FIELDS_OF_KIND: dict[Kind, tuple[str, ...]] = {
+    "article": ("title", "body"),
+    "headline": ("title",),
+    "footer": ("boilerplate",),
+}
+COUNT_LIMIT = 1000
+"""Hits are counted exactly up to this many; past it, ``total_is_exact`` is False.
+Counting every match of a frequent word costs more than finding the top ten."""
 MAX_HIT_SOURCES = 10
 """A hit names at most this many of its pages; ``Hit.pages`` counts them all and
 ``Index.record`` lists every one."""
@@ -64,9 +74,9 @@ class Index:
         self.directory = directory
         self._index = open_storage(directory)
         self._searcher = self._index.searcher()
-        self._parser = MultifieldParser(list(SEARCHABLE_FIELDS), self._index.schema)
-        self._parser.add_plugin(FuzzyTermPlugin())
+        self._parsers: dict[tuple[str, ...], MultifieldParser] = {}
         self._analyzer = self._index.schema["body"].analyzer
+        self._kind_documents: dict[Kind, set[int]] = {}
 
     def __enter__(self) -> Index:
         return self
@@ -86,6 +96,47 @@ class Index:
     def refresh(self) -> None:
         """See what was committed since the index was opened."""
         self._searcher = self._searcher.refresh()
+        self._kind_documents.clear()
+
+    def _restrict(
+        self, kind: KindFilter, since: DateLike | None, until: DateLike | None
+    ) -> dict[str, set[int]] | None:
+        """Whoosh's ``filter`` or ``mask`` for the kinds and dates asked for.
+
+        Most searches need neither: footers have a field of their own, so the
+        fields searched already choose the kinds. Whoosh skips blocks of
+        documents that cannot reach the top hits only when there is no filter
+        or mask, and building one costs a pass over its postings, so the sets
+        of a kind's documents are kept for the searcher's life. ``None``
+        means nothing can match (Whoosh reads an empty filter as no filter).
+        """
+        wanted = _wanted_kinds(kind)
+        keep: set[int] | None = None
+        leave_out: set[int] = set()
+        if wanted == ("article",):
+            leave_out = self._documents_of("headline")  # they share the title field
+        elif wanted == ("headline",):
+            keep = self._documents_of("headline")
+        if since is not None or until is not None:
+            start = to_naive_utc(date_bound(since)) if since is not None else None
+            end = to_naive_utc(date_bound(until, end=True)) if until is not None else None
+            if start is not None and end is not None and start > end:
+                return None  # Whoosh would swap the bounds
+            dated = whoosh_query.DateRange("published", start, end)
+            keep = set(self._searcher.docs_for_query(dated)) & (
+                keep or self._documents_of("headline")
+            )
+        if keep is not None:
+            keep = keep - leave_out if leave_out else keep
+            return {"filter": keep} if keep else None
+        return {"mask": leave_out} if leave_out else {}
+
+    def _documents_of(self, kind: Kind) -> set[int]:
+        """The kind's documents (a set Whoosh accepts as filter; never changed)."""
+        if kind not in self._kind_documents:
+            term = whoosh_query.Term("kind", kind)
+            self._kind_documents[kind] = set(self._searcher.docs_for_query(term))
+        return self._kind_documents[kind]
 
     def search(
         self,
@@ -110,7 +161,7 @@ class Index:
         :param sort: ``"relevance"``, ``"newest"`` or ``"oldest"`` first
         :raises QueryError: the query or a date cannot be understood
         """
-        parsed = self._parse(query)
+        parsed = self._parse(query, kind)
         results = self._run(parsed, kind, since, until, sort, limit, offset)
         if results.total == 0:
             suggestion = self._suggest(query, kind, since, until)
@@ -192,7 +243,17 @@ class Index:
         found = self._searcher.search(every, sortedby="published", reverse=newest, limit=1)
         return _aware(found[0]["published"]) if len(found) else None
 
-    def _parse(self, text: str) -> whoosh_query.Query:
+    def _parser(self, kind: KindFilter) -> MultifieldParser:
+        fields = tuple(
+            dict.fromkeys(field for k in _wanted_kinds(kind) for field in FIELDS_OF_KIND[k])
+        )
+        if fields not in self._parsers:
+            parser = MultifieldParser(list(fields), self._index.schema)
+            parser.add_plugin(FuzzyTermPlugin())
+            self._parsers[fields] = parser
+        return self._parsers[fields]
+
+    def _parse(self, text: str, kind: KindFilter = None) -> whoosh_query.Query:
         """A Whoosh query, or a :class:`QueryError` that says what to fix."""
         if text.count('"') % 2:
             raise QueryError(
@@ -202,7 +263,7 @@ class Index:
         if text.count("(") != text.count(")"):
             raise QueryError(f"unbalanced parenthesis in query {text!r}")
         try:
-            parsed = self._parser.parse(text)
+            parsed = self._parser(kind).parse(text)
         except Exception as error:  # Whoosh raises many types for odd input
             raise QueryError(f"cannot parse query {text!r}: {error}") from error
         if parsed is whoosh_query.NullQuery or isinstance(parsed, type(whoosh_query.NullQuery)):
@@ -233,20 +294,35 @@ class Index:
             raise QueryError("limit must be at least 1 and offset at least 0")
         if sort not in SORTS:
             raise QueryError(f"unknown sort {sort!r}", hint=f"use one of {SORTS}")
-        options: dict[str, Any] = {
-            "filter": _filter(kind, since, until),
-            "limit": offset + limit,
-        }
+        restriction = self._restrict(kind, since, until)
+        if restriction is None:
+            return SearchResults(str(parsed), 0, offset, ())
+        options: dict[str, Any] = {"limit": offset + limit, **restriction}
         if sort != "relevance":
             options["sortedby"] = _date_order(newest_first=sort == "newest")
         results = self._searcher.search(parsed, **options)
         terms = _positive_terms(parsed, self._searcher.reader())
-        analyzer = self._index.schema["body"].analyzer
         hits = tuple(
-            _hit(found, terms, analyzer, scored=sort == "relevance")
+            _hit(found, terms, self._analyzer, scored=sort == "relevance")
             for found in results[offset : offset + limit]
         )
-        return SearchResults(str(parsed), len(results), offset, hits)
+        total, exact = self._count(parsed, options, results.scored_length())
+        return SearchResults(str(parsed), total, offset, hits, total_is_exact=exact)
+
+    def _count(
+        self, parsed: whoosh_query.Query, options: dict[str, Any], scored: int
+    ) -> tuple[int, bool]:
+        """How many records match, counted up to :data:`COUNT_LIMIT`."""
+        if scored < options["limit"]:
+            return scored, True  # every match was scored: that is the count
+        keep, leave_out = options.get("filter"), options.get("mask")
+        matching = (
+            number
+            for number in self._searcher.docs_for_query(parsed)
+            if (keep is None or number in keep) and (leave_out is None or number not in leave_out)
+        )
+        total = sum(1 for _ in itertools.islice(matching, COUNT_LIMIT + 1))
+        return min(total, COUNT_LIMIT), total <= COUNT_LIMIT
 
     def _suggest(
         self,
@@ -273,10 +349,13 @@ class Index:
         if corrected == text:
             return None
         try:
-            parsed = self._parse(corrected)
+            parsed = self._parse(corrected, kind)
         except QueryError:
             return None
-        found_any = self._searcher.search(parsed, filter=_filter(kind, since, until), limit=1)
+        restriction = self._restrict(kind, since, until)
+        if restriction is None:
+            return None
+        found_any = self._searcher.search(parsed, limit=1, **restriction)
         return corrected if len(found_any) else None
 
     def _correct(self, word: str) -> str | None:
@@ -314,23 +393,14 @@ class Index:
         return min(ranked)[1] if ranked else stem
 
 
-def _filter(kind: KindFilter, since: DateLike | None, until: DateLike | None) -> whoosh_query.Query:
+def _wanted_kinds(kind: KindFilter) -> tuple[Kind, ...]:
     if kind == "all":
-        kinds: tuple[Kind, ...] = KINDS
-    elif kind is None:
-        kinds = DEFAULT_KINDS
-    elif kind in KINDS:
-        kinds = (kind,)
-    else:
-        raise QueryError(f"unknown kind {kind!r}", hint="use article, headline, footer or all")
-    parts: list[whoosh_query.Query] = [
-        whoosh_query.Or([whoosh_query.Term("kind", k) for k in kinds])
-    ]
-    if since is not None or until is not None:
-        start = to_naive_utc(date_bound(since)) if since is not None else None
-        end = to_naive_utc(date_bound(until, end=True)) if until is not None else None
-        parts.append(whoosh_query.DateRange("published", start, end))
-    return whoosh_query.And(parts)
+        return KINDS
+    if kind is None:
+        return DEFAULT_KINDS
+    if kind in KINDS:
+        return (kind,)
+    raise QueryError(f"unknown kind {kind!r}", hint="use article, headline, footer or all")
 
 
 # Whoosh gives records without a date the largest sort key; newest-first
@@ -369,15 +439,31 @@ def _positive_leaves(parsed: whoosh_query.Query) -> Iterator[whoosh_query.Query]
 
 
 def _match_spans(text: str, words: frozenset[str], analyzer: Any) -> dict[tuple[int, int], str]:
-    """Where in ``text`` the analyzer's tokens are among ``words``, and which.
+    """Where in ``text`` a word stems to one of ``words``, and to which.
 
-    Tokens are stems, so "killed" in the text matches the query "killings".
+    Index terms are stems, so "killed" in the text matches the query
+    "killings". Running the analyzer over a whole article for each hit was
+    most of a query's time; stemming only changes a word's ending, so a
+    regular expression finds the words that start like a query stem, and
+    only those are analyzed, one by one.
     """
-    return {
-        (token.startchar, token.endchar): token.text
-        for token in analyzer(text, chars=True)
-        if token.text in words
-    }
+    if not words:
+        return {}
+    spans: dict[tuple[int, int], str] = {}
+    for match in _candidate_words(words).finditer(text):
+        for token in analyzer(match.group().lower()):
+            if token.text in words:
+                spans[match.span()] = token.text
+    return spans
+
+
+@functools.lru_cache(maxsize=256)
+def _candidate_words(stems: frozenset[str]) -> re.Pattern[str]:
+    """Words (as Whoosh's tokenizer cuts them) starting like one of ``stems``."""
+    starts = "|".join(sorted({re.escape(stem[:3]) for stem in stems}))
+    # A token is \w+(\.?\w+)*; it cannot start right after a word character,
+    # nor after "x." (that dot belongs to the token before).
+    return re.compile(rf"(?<!\w)(?<!\w\.)(?:{starts})(?:\.?\w+)*", re.IGNORECASE)
 
 
 def _hit(found: WhooshHit, terms: dict[str, frozenset[str]], analyzer: Any, *, scored: bool) -> Hit:
@@ -393,8 +479,9 @@ def _hit(found: WhooshHit, terms: dict[str, frozenset[str]], analyzer: Any, *, s
     if record.kind == "headline":
         snippet = whole_snippet(record.title, _match_spans(record.title, terms["title"], analyzer))
     else:
-        text = fields["body"]
-        spans = _match_spans(text, terms["body"], analyzer)
+        field = "body" if record.kind == "article" else "boilerplate"
+        text = fields.get(field, "")
+        spans = _match_spans(text, terms[field], analyzer)
         snippet = make_snippet(text, spans, terms=spans)
     return Hit(
         record.id,

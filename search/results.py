@@ -59,9 +59,11 @@ class SearchResults:
 
     query: str | None
     total: int
+    """How many records matched: exact up to 1,000, else at least that many."""
     offset: int
     hits: tuple[Hit, ...]
     suggestion: str | None = None
+    total_is_exact: bool = True
 
     def __len__(self) -> int:
         return len(self.hits)

@@ -204,3 +204,19 @@ def test_offset_past_the_end_keeps_the_total(open_seeded: search.Index) -> None:
     results = open_seeded.headlines(offset=50)
     assert results.hits == ()
     assert results.total == 8
+
+
+def test_snippet_marks_fall_exactly_where_the_analyzer_finds_the_terms(seed_text: str) -> None:
+    from whoosh.analysis import StemmingAnalyzer
+
+    from search.engine import _match_spans
+
+    analyzer = StemmingAnalyzer()
+    for query in ("killings", "security officers", "Syria's army", "u.s al-Shughour", "the"):
+        stems = frozenset(token.text for token in analyzer(query))
+        expected = {
+            (token.startchar, token.endchar): token.text
+            for token in analyzer(seed_text, chars=True)
+            if token.text in stems
+        }
+        assert _match_spans(seed_text, stems, analyzer) == expected, query
