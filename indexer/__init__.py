@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 
 from indexer.build import IndexReport, index_paths, split_files
 from indexer.errors import (
+    IndexDamaged,
     IndexLocked,
     IndexNotFound,
     NewsdexError,
@@ -40,6 +41,7 @@ __all__ = [
     "Article",
     "Footer",
     "Headline",
+    "IndexDamaged",
     "IndexLocked",
     "IndexNotFound",
     "IndexReport",

@@ -276,7 +276,7 @@ def index_paths(
     roots = [Path(path).absolute() for path in paths] or [bundled_seeds()]
     inputs = list(find_inputs(roots))
     total = sum(found.size for found in inputs if isinstance(found, InputFile))
-    session = IndexSession(directory, rebuild=rebuild, wait_seconds=wait_seconds)
+    session = IndexSession(directory, rebuild, wait_seconds, input_bytes=total)
     try:
         run = _Run(session, session.known_pages(), text_field)
         done = 0

@@ -36,6 +36,10 @@ class IndexLocked(NewsdexError):
     """Another process is writing to the index."""
 
 
+class IndexDamaged(NewsdexError):
+    """The index does not hold what a run wrote to it."""
+
+
 class NothingIndexed(NewsdexError):
     """An index run found no page it could read; ``report`` says what it found."""
 
