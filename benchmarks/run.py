@@ -516,9 +516,19 @@ def check_targets(
         detail = f"{speed:.2f} vs {base_speed:.2f} MB/s = {ratio:.2f}x"
         checks.append(("build >= 3x Whoosh-as-documented MB/s", verdict, detail))
 
-    rss_values = [ours.get("build_rss_mb"), ours.get("query_rss_mb"), increments.get("max_rss_mb")]
+    # A build with worker processes holds their memory too: count the largest
+    # child once per core, on top of the parent (an upper bound of the sum).
+    build_rss = ours.get("build_rss_mb")
+    if build_rss is not None and ours.get("build_children_rss_mb"):
+        build_rss += (os.cpu_count() or 1) * ours["build_children_rss_mb"]
+    rss_values = [build_rss, ours.get("query_rss_mb"), increments.get("max_rss_mb")]
     rss = max((v for v in rss_values if v is not None), default=None)
-    check("peak RSS <= 1 GiB", rss, GIB_IN_MB, f"{rss or 0:.0f} MB (build, query, re-index)")
+    check(
+        "peak RSS <= 1 GiB",
+        rss,
+        GIB_IN_MB,
+        f"{rss or 0:.0f} MB (build with its worker processes, query, re-index)",
+    )
 
     ratio = ours.get("index_ratio")
     check("index <= 1.5x input bytes", ratio, 1.5, f"{ratio or 0:.2f}x")

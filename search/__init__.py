@@ -4,13 +4,21 @@
 >>> with search.open_index() as index:                 # doctest: +SKIP
 ...     for hit in index.search("Assad", limit=3):
 ...         print(hit.score, hit.title, hit.snippet.text)
+
+``Index`` and ``open_index`` load Whoosh on first use, so that importing this
+package (and starting the command line) stays fast.
 """
 
 from __future__ import annotations
 
-from search.engine import DEFAULT_KINDS, SORTS, Index, open_index
+from typing import TYPE_CHECKING, Any
+
+from search.options import DEFAULT_KINDS, SORTS, KindFilter, Sort
 from search.results import Hit, IndexStats, SearchResults, Snippet
 from search.snippets import make_snippet
+
+if TYPE_CHECKING:
+    from search.engine import Index, open_index
 
 __all__ = [
     "DEFAULT_KINDS",
@@ -18,8 +26,18 @@ __all__ = [
     "Hit",
     "Index",
     "IndexStats",
+    "KindFilter",
     "SearchResults",
     "Snippet",
+    "Sort",
     "make_snippet",
     "open_index",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Index", "open_index"):
+        from search import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'search' has no attribute {name!r}")

@@ -12,15 +12,18 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 import indexer
 from indexer.errors import NewsdexError
 from search import render
-from search.engine import SORTS, open_index
+from search.options import SORTS
 from search.results import SearchResults
+
+if TYPE_CHECKING:
+    from search.engine import Index
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,6 +106,13 @@ until_option = click.option(
 offset_option = click.option(
     "--offset", type=click.IntRange(min=0), default=0, help="Skip the first N hits."
 )
+
+
+def _open(index_dir: Path | None) -> Index:
+    # Whoosh loads here, not at start-up: `newsdex --help` and `split` never need it.
+    from search.engine import open_index
+
+    return open_index(index_dir)
 
 
 def _use_color(choice: str) -> bool:
@@ -266,7 +276,7 @@ def search(
         protest*             words starting with "protest"
         brexot~              words one edit away (~2: two edits)
     """
-    with open_index(index_dir) as opened:
+    with _open(index_dir) as opened:
         results = opened.search(
             query,
             kind=kind,  # type: ignore[arg-type]
@@ -306,7 +316,7 @@ def headlines(
         newsdex headlines --since 2018-12-14
         newsdex headlines brexit --until 2018-12-13T23:59
     """
-    with open_index(index_dir) as opened:
+    with _open(index_dir) as opened:
         results = opened.headlines(query, since=since, until=until, limit=limit, offset=offset)
     _print_results(results, as_json, _use_color(color))
 
@@ -345,7 +355,7 @@ def _echo_lines(lines: Iterable[str], color: bool = False) -> None:
 @_library_errors
 def show(record_id: str, as_json: bool, index_dir: Path | None) -> None:
     """Show one whole record and every page it was seen on."""
-    with open_index(index_dir) as opened:
+    with _open(index_dir) as opened:
         record = opened.record(record_id)
     if as_json:
         click.echo(render.json_line(render.record_json(record)))
@@ -386,7 +396,7 @@ def split(files: tuple[Path, ...], as_json: bool) -> None:
 @_library_errors
 def stats(as_json: bool, index_dir: Path | None) -> None:
     """What the index holds: pages, records by kind, dates, skipped files."""
-    with open_index(index_dir) as opened:
+    with _open(index_dir) as opened:
         numbers = opened.stats()
     if as_json:
         click.echo(render.json_line(render.stats_json(numbers)))

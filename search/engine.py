@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any
 
 from whoosh import query as whoosh_query
 from whoosh import sorting
@@ -35,14 +35,9 @@ from indexer.pages import Skipped
 from indexer.records import KINDS, Kind, Record, Source
 from search import spelling
 from search.dates import DateLike, date_bound
+from search.options import DEFAULT_KINDS, SORTS, KindFilter, Sort
 from search.results import Hit, IndexStats, SearchResults
 from search.snippets import make_snippet, whole_snippet
-
-KindFilter = Kind | Literal["all"] | None
-Sort = Literal["relevance", "newest", "oldest"]
-SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
-DEFAULT_KINDS: tuple[Kind, ...] = ("article", "headline")
-"""Footers are boilerplate: searched only when asked for."""
 
 SEARCHABLE_FIELDS = ("title", "body", "boilerplate")
 FIELDS_OF_KIND: dict[Kind, tuple[str, ...]] = {

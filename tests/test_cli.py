@@ -1005,3 +1005,11 @@ def test_index_reads_dumps_with_the_text_field_given(runner: CliRunner, tmp_path
     assert result.stderr.startswith("indexed 1 page (1 article, 0 headlines, 0 footers)")
     hit = json_lines(newsdex(runner, "search", "caption", "--json").stdout)[0]
     assert hit["sources"] == ["https://a.example/1"]
+
+
+def test_help_starts_without_loading_whoosh() -> None:
+    code = "import sys, search.cli; print(any(m.startswith('whoosh') for m in sys.modules))"
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.strip() == "False"
