@@ -285,6 +285,8 @@ def search(
             sort=sort,  # type: ignore[arg-type]
             limit=limit,
             offset=offset,
+            # JSON Lines carry no total: skip counting, the top hits come faster.
+            count=not as_json,
         )
     _print_results(results, as_json, _use_color(color))
 

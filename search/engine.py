@@ -143,6 +143,7 @@ class Index:
         sort: Sort = "relevance",
         limit: int = 10,
         offset: int = 0,
+        count: bool = True,
     ) -> SearchResults:
         """Ranked (BM25F) search; every word must match unless ``OR`` says otherwise.
 
@@ -154,10 +155,13 @@ class Index:
         :param until: keep records published at or before this (a day means
             its end)
         :param sort: ``"relevance"``, ``"newest"`` or ``"oldest"`` first
+        :param count: count the matches (up to 1,000) for ``total``; without it
+            the top hits come faster and ``total`` is only a lower bound when
+            ``total_is_exact`` is False
         :raises QueryError: the query or a date cannot be understood
         """
         parsed = self._parse(query, kind)
-        results = self._run(parsed, kind, since, until, sort, limit, offset)
+        results = self._run(parsed, kind, since, until, sort, limit, offset, count)
         if results.total == 0:
             suggestion = self._suggest(query, kind, since, until)
             return SearchResults(query, 0, offset, (), suggestion)
@@ -284,6 +288,7 @@ class Index:
         sort: Sort,
         limit: int,
         offset: int,
+        count: bool = True,
     ) -> SearchResults:
         if limit < 1 or offset < 0:
             raise QueryError("limit must be at least 1 and offset at least 0")
@@ -301,23 +306,46 @@ class Index:
             _hit(found, terms, self._analyzer, scored=sort == "relevance")
             for found in results[offset : offset + limit]
         )
-        total, exact = self._count(parsed, options, results.scored_length())
+        if count:
+            total, exact = self._count(parsed, options, results)
+        elif results.has_exact_length():
+            total, exact = len(results), True
+        else:
+            total, exact = offset + len(hits), False
         return SearchResults(str(parsed), total, offset, hits, total_is_exact=exact)
 
     def _count(
-        self, parsed: whoosh_query.Query, options: dict[str, Any], scored: int
+        self, parsed: whoosh_query.Query, options: dict[str, Any], results: Any
     ) -> tuple[int, bool]:
-        """How many records match, counted up to :data:`COUNT_LIMIT`."""
-        if scored < options["limit"]:
-            return scored, True  # every match was scored: that is the count
+        """How many records match, counted up to :data:`COUNT_LIMIT`.
+
+        Free when the search saw every match (no block was skipped); else the
+        query runs again without scoring, stopping after the limit.
+        """
+        if results.has_exact_length():
+            return len(results), True
         keep, leave_out = options.get("filter"), options.get("mask")
         matching = (
             number
-            for number in self._searcher.docs_for_query(parsed)
+            for number in self._matching_documents(parsed)
             if (keep is None or number in keep) and (leave_out is None or number not in leave_out)
         )
         total = sum(1 for _ in itertools.islice(matching, COUNT_LIMIT + 1))
         return min(total, COUNT_LIMIT), total <= COUNT_LIMIT
+
+    def _matching_documents(self, parsed: whoosh_query.Query) -> Iterator[int]:
+        """Live documents matching ``parsed``, in order, found by skipping.
+
+        Whoosh's own ``docs_for_query`` lists every id of each side of an AND
+        before intersecting: on a frequent word, a whole posting list.
+        """
+        reader = self._searcher.reader()
+        matcher = parsed.matcher(self._searcher)
+        while matcher.is_active():
+            number = matcher.id()
+            if not reader.is_deleted(number):
+                yield number
+            matcher.next()
 
     def _suggest(
         self,

@@ -220,3 +220,24 @@ def test_snippet_marks_fall_exactly_where_the_analyzer_finds_the_terms(seed_text
             if token.text in stems
         }
         assert _match_spans(seed_text, stems, analyzer) == expected, query
+
+
+@pytest.mark.parametrize(
+    "query", ["Syria", "Syria army", "Syria OR Brexit", "Syria NOT Turkey", '"yellow vest"', "syr*"]
+)
+def test_counting_without_scoring_agrees_with_whoosh(open_seeded: search.Index, query: str) -> None:
+    class SkippedBlocks:
+        def has_exact_length(self) -> bool:
+            return False
+
+    parsed = open_seeded._parse(query)
+    expected = len(list(open_seeded._searcher.docs_for_query(parsed)))
+    assert open_seeded._count(parsed, {}, SkippedBlocks()) == (expected, True)
+    assert expected > 0
+
+
+def test_search_without_counting_gives_the_same_hits(open_seeded: search.Index) -> None:
+    counted = open_seeded.search("Syria OR Turkey", kind="all")
+    uncounted = open_seeded.search("Syria OR Turkey", kind="all", count=False)
+    assert uncounted.hits == counted.hits
+    assert uncounted.total <= counted.total
