@@ -57,17 +57,22 @@ SPELLING_DISTANCE = 2
 _OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO"}
 
 
-def open_index(index: str | Path | None = None) -> Index:
-    """Open the index at ``index`` (default: ``$NEWSDEX_INDEX`` or the user's data folder)."""
-    return Index(index_directory(index))
+def open_index(index: str | Path | None = None, *, mmap: bool = True) -> Index:
+    """Open the index at ``index`` (default: ``$NEWSDEX_INDEX`` or the user's data folder).
+
+    :param mmap: map the index into memory: slower to open, faster to query.
+        Right for a process that runs many queries; the command line, which
+        runs one, turns it off.
+    """
+    return Index(index_directory(index), mmap=mmap)
 
 
 class Index:
     """An open index: run many searches on one searcher, then :meth:`close`."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, mmap: bool = True) -> None:
         self.directory = directory
-        self._index = open_storage(directory)
+        self._index = open_storage(directory, mmap=mmap)
         self._searcher = self._index.searcher()
         self._parsers: dict[tuple[str, ...], MultifieldParser] = {}
         self._analyzer = self._index.schema["body"].analyzer

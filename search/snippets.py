@@ -18,6 +18,7 @@ MAX_FRAGMENTS = 3
 SEPARATOR = " ... "
 
 Span = tuple[int, int]
+_WHITESPACE = re.compile(r"\s+")
 
 # Where a sentence may start: the text's start, a line start, or after a
 # sentence-ending mark and a space.
@@ -155,20 +156,26 @@ def _fold_whitespace(
     text: str, start: int, end: int, matches: Sequence[Span]
 ) -> tuple[str, list[Span]]:
     """``text[start:end]`` with runs of whitespace (newlines too) made one space."""
-    out: list[str] = []
-    where: dict[int, int] = {}
-    after_space = True  # drops leading whitespace
-    for index in range(start, end):
-        where[index] = len(out)
-        if text[index].isspace():
-            if not after_space:
-                out.append(" ")
-            after_space = True
-        else:
-            out.append(text[index])
-            after_space = False
-    if out and out[-1] == " ":
-        out.pop()
-    where[end] = len(out)
-    inside = [(s, e) for s, e in matches if start <= s and e <= end]
-    return "".join(out), [(where[s], min(where[e], len(out))) for s, e in inside]
+    piece = text[start:end]
+    folded: list[str] = []
+    removed: list[tuple[int, int]] = []  # (offset in piece, characters dropped before it)
+    dropped = 0
+    position = 0
+    for run in _WHITESPACE.finditer(piece):
+        folded.append(piece[position : run.start()])
+        edge = run.start() == 0 or run.end() == len(piece)
+        folded.append("" if edge else " ")
+        dropped += len(run.group()) - (0 if edge else 1)
+        removed.append((run.end(), dropped))
+        position = run.end()
+    folded.append(piece[position:])
+
+    def moved(offset: int) -> int:
+        shift = 0
+        for after, total in removed:
+            if offset >= after:
+                shift = total
+        return offset - shift
+
+    inside = [(s - start, e - start) for s, e in matches if start <= s and e <= end]
+    return "".join(folded), [(moved(s), moved(e)) for s, e in inside]

@@ -105,3 +105,15 @@ def test_marks_always_cover_the_matched_word_and_size_is_bounded(
     assert len(snippet.text) <= max(size, len(word))
     if word in tokens:
         assert marked_words(snippet), "a text with a match gives a marked snippet"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["word", "Assad", " ", "\n", "\n\n", "  ", "x"]), max_size=60))
+def test_folding_whitespace_keeps_words_and_their_marks(pieces: list[str]) -> None:
+    from search.snippets import _fold_whitespace
+
+    text = "".join(pieces)
+    spans = spans_of(text, "Assad")
+    folded, marks = _fold_whitespace(text, 0, len(text), spans)
+    assert folded == " ".join(text.split())
+    assert [folded[s:e] for s, e in marks] == ["Assad"] * len(spans)
