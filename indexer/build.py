@@ -137,14 +137,15 @@ class _Run:
             self._page_file(found, earlier)
 
     def _unchanged_file(self, earlier: PageEntry, found: InputFile) -> None:
-        if earlier.skipped is not None:
-            self.skipped.append(Skipped(found.path, earlier.skipped))
-        elif found.is_dump:
-            # An unchanged dump: every page indexed from it stays as it is.
+        if found.is_dump:
+            # An unchanged dump: every page indexed from it stays as it is,
+            # even when the dump broke off after them last time.
             pages = self._pages_by_dump().get(found.path, [])
             self.seen.update(pages)
             self.unchanged += len(pages)
-        else:
+        if earlier.skipped is not None:
+            self.skipped.append(Skipped(found.path, earlier.skipped))
+        elif not found.is_dump:
             self.unchanged += 1
 
     def _pages_by_dump(self) -> dict[str, list[str]]:

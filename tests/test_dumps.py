@@ -128,3 +128,23 @@ def test_the_same_url_twice_in_a_run_is_indexed_once(tmp_path: Path, private_ind
     report = indexer.index_paths([write_dump(tmp_path / "d.jsonl", rows)], index=private_index)
     assert report.pages_read == 1
     assert [skip.reason for skip in report.skipped] == ["duplicate of a page read before"]
+
+
+def test_a_dump_that_breaks_off_keeps_the_pages_before_the_break(
+    tmp_path: Path, private_index: Path
+) -> None:
+    rows = [{"url": f"u{n}", "text": page(f"Page{n}")} for n in range(50)]
+    data = gzip.compress("".join(json.dumps(row) + "\n" for row in rows).encode())
+    dump = tmp_path / "cut.jsonl.gz"
+    dump.write_bytes(data[: len(data) - 20])  # the end of the stream is missing
+    first = indexer.index_paths([dump], index=private_index)
+    assert first.pages_read > 0
+    assert [skip.reason.split(":")[0] for skip in first.skipped] == ["unreadable"]
+    again = indexer.index_paths([dump], index=private_index)
+    assert (again.pages_read, again.pages_unchanged, again.pages_removed) == (
+        0,
+        first.pages_read,
+        0,
+    )
+    with search.open_index(private_index) as opened:
+        assert opened.stats().records["article"] == first.pages_read
