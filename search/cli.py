@@ -112,7 +112,7 @@ def _open(index_dir: Path | None) -> Index:
     # Whoosh loads here, not at start-up: `newsdex --help` and `split` never need it.
     from search.engine import open_index
 
-    return open_index(index_dir, mmap=False)  # one query: open fast
+    return open_index(index_dir)
 
 
 def _use_color(choice: str) -> bool:

@@ -57,11 +57,11 @@ def test_url_and_timestamp_are_kept(tmp_path: Path, private_index: Path) -> None
     row = {"url": "https://example.org/a", "timestamp": "2018-12-14T10:00:00Z", "text": page("A")}
     dump = write_dump(tmp_path / "d.jsonl", [row])
     indexer.index_paths([dump], index=private_index)
-    from indexer.engine import document_to_page, open_storage
+    from indexer.engine import document_to_page, open_storage, page_document_id
 
     storage = open_storage(private_index)
     with storage.searcher() as searcher:
-        fields = searcher.document(id="page:https://example.org/a")
+        fields = searcher.document(id=page_document_id("https://example.org/a"))
     storage.close()
     kept = document_to_page(fields)
     assert (kept.url, kept.timestamp) == ("https://example.org/a", "2018-12-14T10:00:00Z")
