@@ -34,29 +34,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+# The page format's own names and sentence ends, so pages split as intended.
+from indexer.segment import MONTHS, SENTENCE_END, WEEKDAYS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = PROJECT_ROOT.parent / "shared" / "data" / "news" / "bbc-news-2225.jsonl"
 PAGES_PER_FOLDER = 1000
 GENERATOR_VERSION = 1
 """Bump when the pages change, so that cached pages are generated again."""
 
-WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-# What newsdex's splitter takes for the end of a sentence; a broken line must not end so.
-SENTENCE_END = (".", "!", "?", ":", '"', "'", "\u201d", "\u2019", "\u00bb")
 # Text that would start a footer or a stamp inside a headline: such headlines are not used.
 FOOTER_WORDS = (
     "Maintained and developed by",
