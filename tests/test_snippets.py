@@ -117,3 +117,11 @@ def test_folding_whitespace_keeps_words_and_their_marks(pieces: list[str]) -> No
     folded, marks = _fold_whitespace(text, 0, len(text), spans)
     assert folded == " ".join(text.split())
     assert [folded[s:e] for s, e in marks] == ["Assad"] * len(spans)
+
+
+def test_html_rendering_escapes_text_and_marks_matches() -> None:
+    from search.render import snippet_html
+
+    text = "<b>Assad</b> & co"
+    snippet = whole_snippet(text, spans_of(text, "Assad"))
+    assert snippet_html(snippet) == "&lt;b&gt;<mark>Assad</mark>&lt;/b&gt; &amp; co"
