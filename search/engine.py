@@ -397,12 +397,17 @@ class Index:
         stem = stems[0]
         if any((field, stem) in reader for field in SEARCHABLE_FIELDS):
             return None
+        # Most typos keep the first letter, and searching only the terms that
+        # share it is far cheaper; the whole lexicon is the fallback.
         candidates: dict[str, int] = {}
-        for field in SEARCHABLE_FIELDS:
-            for candidate in reader.terms_within(field, stem, SPELLING_DISTANCE):
-                candidates[candidate] = candidates.get(candidate, 0) + reader.frequency(
-                    field, candidate
-                )
+        for prefix in (1, 0):
+            for field in SEARCHABLE_FIELDS:
+                for candidate in reader.terms_within(field, stem, SPELLING_DISTANCE, prefix):
+                    candidates[candidate] = candidates.get(candidate, 0) + reader.frequency(
+                        field, candidate
+                    )
+            if candidates:
+                break
         best_stem = spelling.closest(stem, candidates.items())
         if best_stem is None:
             return None
