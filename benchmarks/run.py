@@ -56,7 +56,7 @@ from types import ModuleType
 from typing import Any
 
 from benchmarks import generate, queries
-from benchmarks.engines import BASELINE, ENGINES
+from benchmarks.engines import BASELINE, ENGINES, common
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORK = PROJECT_ROOT / "bench-data"
@@ -245,7 +245,7 @@ def engine_round(
         command = [python, "-m", module.__name__, "query", str(target), str(queries_file)]
         found["query"] = run_json([*command, "--count", count], settings.timeout)
         step = "one-query commands"
-        commands = [module.cli_command(target, q.words, q.phrase) for q in cli_set]
+        commands = [common.cli_command(module, target, q.words, q.phrase) for q in cli_set]
         found["cli"] = time_commands(commands, False, settings.timeout)
         if settings.cold_cache:
             step = "one-query commands, cold cache"

@@ -118,7 +118,7 @@ def run_queries(
 
     queries = spread(load(queries_file), count)
     start = time.perf_counter()
-    searcher: Searcher = engine.open(index_dir)
+    searcher: Searcher = engine.Searcher(index_dir)
     open_ms = (time.perf_counter() - start) * 1000
     for query in queries[:WARM_UP_QUERIES]:
         with contextlib.suppress(Exception):  # reported below, where it is timed
@@ -152,10 +152,15 @@ def run_queries(
     }
 
 
-def search_command(module: str, index_dir: Path, words: Sequence[str], phrase: bool) -> list[str]:
-    """This engine's one-query command line: ``python -m MODULE search INDEX WORD...``."""
+def cli_command(
+    engine: ModuleType, index_dir: Path, words: Sequence[str], phrase: bool
+) -> list[str]:
+    """The engine's one-query command line: its own ``cli_command`` if it has one,
+    else ``python -m benchmarks.engines.X search INDEX WORD...``."""
+    if hasattr(engine, "cli_command"):
+        return list(engine.cli_command(index_dir, words, phrase))
     flags = ["--phrase"] if phrase else []
-    return [sys.executable, "-m", module, "search", str(index_dir), *flags, *words]
+    return [sys.executable, "-m", engine.__name__, "search", str(index_dir), *flags, *words]
 
 
 def main(engine: ModuleType, argv: Sequence[str] | None = None) -> int:
@@ -182,7 +187,7 @@ def main(engine: ModuleType, argv: Sequence[str] | None = None) -> int:
     elif args.command == "query":
         print(json.dumps(run_queries(engine, args.index, args.queries, args.count)))
     else:
-        searcher: Searcher = engine.open(args.index)
+        searcher: Searcher = engine.Searcher(args.index)
         found = searcher.search(args.words, args.phrase, limit=args.limit)
         searcher.close()
         for hit_id, snippet in found:

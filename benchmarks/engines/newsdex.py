@@ -59,10 +59,6 @@ class Searcher:
         self.index.close()
 
 
-def open(index_dir: Path) -> Searcher:
-    return Searcher(index_dir)
-
-
 def cli_command(index_dir: Path, words: Sequence[str], phrase: bool) -> list[str]:
     """``newsdex search Q --index DIR --limit 10``, the installed console script."""
     script = Path(sys.executable).parent / "newsdex"

@@ -66,10 +66,6 @@ class Searcher:
         pass
 
 
-def open(index_dir: Path) -> Searcher:
-    return Searcher(index_dir)
-
-
 def cli_command(index_dir: Path, words: Sequence[str], phrase: bool) -> list[str]:
     return ["sh", "-c", pipeline(index_dir, words, phrase)]
 

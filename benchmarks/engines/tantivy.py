@@ -78,13 +78,5 @@ class Searcher:
         pass
 
 
-def open(index_dir: Path) -> Searcher:
-    return Searcher(index_dir)
-
-
-def cli_command(index_dir: Path, words: Sequence[str], phrase: bool) -> list[str]:
-    return common.search_command(__name__, index_dir, words, phrase)
-
-
 if __name__ == "__main__":
     sys.exit(common.main(sys.modules[__name__]))
