@@ -25,8 +25,10 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Positions
 from whoosh.query import Term
 from whoosh.writing import CLEAR
 
@@ -34,7 +36,7 @@ from indexer import __version__
 from indexer.errors import IndexDamaged, IndexLocked, IndexNotFound, NotAnIndex
 from indexer.records import Article, Footer, Headline, Record, Source
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 """Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
 
 MARKER_FILE = "newsdex.json"
@@ -44,6 +46,102 @@ TITLE_BOOST = 2.0
 WRITER_POOL_MB = 512
 """Whoosh's in-memory posting pool: larger pools mean fewer, bigger runs to merge."""
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+INLINE_POSTINGS_BELOW = 2
+"""Terms in fewer documents than this keep their postings in the term dictionary."""
+
+
+class CompactPositions(Positions):  # type: ignore[misc]
+    """Word positions as varint deltas, where Whoosh pickles a list per posting.
+
+    Positions are most of an index (they make phrase queries work); this form
+    takes 1 to 2 bytes a position instead of Whoosh's 6 to 7, and is quicker
+    to write. The class is named in the index's schema, so it must stay here.
+    """
+
+    def encode(self, poslist: Any) -> bytes:
+        encoded = bytearray()
+        _append_varint(encoded, len(poslist))
+        previous = 0
+        for position in poslist:
+            _append_varint(encoded, position - previous)
+            previous = position
+        return bytes(encoded)
+
+    def decode_positions(self, valuestring: bytes) -> list[int]:
+        numbers = _varints(valuestring)
+        next(numbers)  # the count
+        positions = []
+        position = 0
+        for delta in numbers:
+            position += delta
+            positions.append(position)
+        return positions
+
+    def decode_frequency(self, valuestring: bytes) -> int:
+        return next(_varints(valuestring))
+
+
+def _append_varint(encoded: bytearray, number: int) -> None:
+    while number >= 0x80:
+        encoded.append((number & 0x7F) | 0x80)
+        number >>= 7
+    encoded.append(number)
+
+
+def _varints(encoded: bytes) -> Iterator[int]:
+    number = shift = 0
+    for byte in encoded:
+        number |= (byte & 0x7F) << shift
+        if byte & 0x80:
+            shift += 7
+        else:
+            yield number
+            number = shift = 0
+
+
+class InliningPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
+    """Whoosh's postings writer, with its inlining of short posting lists working.
+
+    whoosh3 3.54 calls ``terminfo.set_inline``, a method W3TermInfo spells
+    ``set_inlined``, so any ``inlinelimit`` above 1 fails. A posting list of
+    its own costs about 120 bytes even for one document, and a third of all
+    terms (every record id, most dates, rare words) are in one document only:
+    inlining them makes the index 8% smaller (5,000 benchmark pages).
+    """
+
+    def finish_postings(self) -> Any:
+        terminfo = self._terminfo  # type: ignore[has-type]
+        if not self.written() and len(self) < self._inlinelimit:
+            terminfo.add_block(self)
+            # Formats without values (ids, dates) leave ``_values`` empty, and
+            # Whoosh then reads a value back as "" where merging wants bytes.
+            values = self._values or [b""] * len(self._ids)
+            terminfo.set_inlined(self._ids, self._weights, values)
+            self._terminfo = None
+            return terminfo
+        return super().finish_postings()
+
+
+class NewsdexCodec(W3Codec):  # type: ignore[misc]
+    """Whoosh's codec, inlining the postings of terms found in one document."""
+
+    def __init__(self) -> None:
+        super().__init__(inlinelimit=INLINE_POSTINGS_BELOW)
+
+    def postings_writer(self, dbfile: Any, byteids: bool = False) -> InliningPostingsWriter:
+        return InliningPostingsWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
+def _text_field(analyzer: Any, field_boost: float = 1.0) -> TEXT:
+    field = TEXT(analyzer=analyzer, stored=True, field_boost=field_boost)
+    field.format = CompactPositions(field_boost=field_boost)
+    return field
 
 
 def build_schema() -> Schema:
@@ -52,11 +150,11 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(unique=True, stored=True),
         kind=ID(stored=True),
-        title=TEXT(analyzer=stemming, stored=True, field_boost=TITLE_BOOST),
-        body=TEXT(analyzer=stemming, stored=True),
+        title=_text_field(stemming, TITLE_BOOST),
+        body=_text_field(stemming),
         # Footers' text, apart: searches leave boilerplate out unless asked,
         # and a separate field does that at no cost per query.
-        boilerplate=TEXT(analyzer=stemming, stored=True),
+        boilerplate=_text_field(stemming),
         # Whoosh drops time zones silently: always naive UTC in the index.
         published=DATETIME(stored=True, sortable=True),
         # Page documents only: the ids of the records the page yields, its
@@ -270,7 +368,11 @@ class IndexSession:
         self._documents_before = 0 if self.rebuild else int(self._searcher.doc_count())
         self._empty = self._documents_before == 0
         self._added = self._deleted = 0
-        options: dict[str, Any] = {"timeout": self.wait_seconds, "limitmb": WRITER_POOL_MB}
+        options: dict[str, Any] = {
+            "timeout": self.wait_seconds,
+            "limitmb": WRITER_POOL_MB,
+            "codec": NewsdexCodec(),
+        }
         if self._empty and self.input_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
             # Two processes analyse documents side by side (1.9x faster on
             # 5,000 pages, 2 cores), each leaving its own segment. Only for

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, write_page
+from hypothesis import given
+from hypothesis import strategies as st
 
 import indexer
 import search
-from indexer.engine import MARKER_FILE
+from indexer.engine import MARKER_FILE, CompactPositions
 
 
 def stats_of(index_dir: Path) -> search.IndexStats:
@@ -226,3 +228,37 @@ def test_importing_the_libraries_prints_no_warning() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr == ""
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**40), unique=True).map(sorted))
+def test_compact_positions_give_back_the_positions_they_encode(positions: list[int]) -> None:
+    encoded = CompactPositions().encode(positions)
+    assert CompactPositions().decode_positions(encoded) == positions
+    assert CompactPositions().decode_frequency(encoded) == len(positions)
+
+
+def test_phrase_matches_only_words_in_that_order(tmp_path: Path, private_index: Path) -> None:
+    pages = tmp_path / "pages"
+    write_page(pages, "a.txt", "Caption one\n\nThe prime minister spoke to the press today.\n")
+    write_page(pages, "b.txt", "Caption two\n\nThe minister was prime among equals here.\n")
+    indexer.index_paths([pages], index=private_index)
+    with search.open_index(private_index) as index:
+        phrase = index.search('"prime minister"')
+        words = index.search("prime minister")
+    assert [hit.title for hit in phrase.hits] == ["Caption one"]
+    assert len(words.hits) == 2
+
+
+def test_word_of_one_document_is_found_after_later_runs_merge_segments(
+    tmp_path: Path, private_index: Path
+) -> None:
+    # A word in one document keeps its postings in the term dictionary
+    # (NewsdexCodec): they must survive Whoosh merging segments.
+    pages = tmp_path / "pages"
+    write_page(pages, "rare.txt", "Caption\n\nA zyxwvutsrq appeared.\n")
+    indexer.index_paths([pages], index=private_index)
+    for number in range(12):
+        write_page(pages, f"more-{number}.txt", f"Caption {number}\n\nFiller {number}.\n")
+        indexer.index_paths([pages], index=private_index)
+    with search.open_index(private_index) as index:
+        assert [hit.title for hit in index.search("zyxwvutsrq").hits] == ["Caption"]
