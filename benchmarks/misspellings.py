@@ -11,12 +11,18 @@ once, rare ones included).
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import re
+import statistics
 import string
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+
+import search
 
 MIN_LETTERS = 5
 PAIR_COUNT = 300
@@ -82,3 +88,66 @@ def corpus_words(path: Path = SCIFACT_CORPUS) -> Iterator[str]:
             document = json.loads(line)
             text = f"{document.get('title', '')}\n\n{document.get('text', '')}"
             yield from _WORD.findall(text.lower())
+
+
+@dataclass(frozen=True)
+class DidYouMean:
+    """How often the suggestion for a misspelt word was the original, and how fast."""
+
+    pairs: int
+    right: int
+    wrong: tuple[tuple[str, str, str | None], ...]
+    """(original, misspelt, suggestion) for every miss."""
+    median_ms: float
+    p95_ms: float
+
+    @property
+    def share(self) -> float:
+        return self.right / self.pairs if self.pairs else 0.0
+
+
+def did_you_mean_share(index: search.Index, pairs: Sequence[tuple[str, str]]) -> DidYouMean:
+    """Search each misspelt word alone; right when the suggestion is the original.
+
+    The time is the whole search (it finds nothing, then suggests), per word.
+    """
+    wrong: list[tuple[str, str, str | None]] = []
+    times: list[float] = []
+    for original, misspelt in pairs:
+        start = time.perf_counter()
+        suggestion = index.search(misspelt).suggestion
+        times.append((time.perf_counter() - start) * 1000)
+        if (suggestion or "").lower() != original.lower():
+            wrong.append((original, misspelt, suggestion))
+    times.sort()
+    return DidYouMean(
+        len(pairs),
+        len(pairs) - len(wrong),
+        tuple(wrong),
+        statistics.median(times) if times else 0.0,
+        times[int(0.95 * (len(times) - 1))] if times else 0.0,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", required=True, help="a newsdex index of the corpus")
+    parser.add_argument("--corpus", type=Path, default=SCIFACT_CORPUS)
+    parser.add_argument("--count", type=int, default=PAIR_COUNT)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--show-misses", action="store_true")
+    arguments = parser.parse_args(argv)
+    pairs = misspelled_words(corpus_words(arguments.corpus), arguments.count, arguments.seed)
+    with search.open_index(arguments.index) as index:
+        measured = did_you_mean_share(index, pairs)
+    print(
+        f"did you mean: {measured.right}/{measured.pairs} = {measured.share:.1%} right;"
+        f" search+suggest median {measured.median_ms:.1f} ms, p95 {measured.p95_ms:.1f} ms"
+    )
+    if arguments.show_misses:
+        for original, misspelt, suggestion in measured.wrong:
+            print(f"  {misspelt} -> {suggestion} (wanted {original})")
+
+
+if __name__ == "__main__":
+    main()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
+from conftest import write_page
 from hypothesis import given
 from hypothesis import strategies as st
 
-from benchmarks.misspellings import corpus_words, misspell, misspelled_words
+import indexer
+import search
+from benchmarks.misspellings import corpus_words, did_you_mean_share, misspell, misspelled_words
 from search.spelling import edit_distance
 
 VOCABULARY = (  # noqa: SIM905 (a line of words reads better than a column of strings)
@@ -68,3 +71,15 @@ def test_corpus_words_are_the_lower_cased_words_of_titles_and_texts(tmp_path) ->
         encoding="utf-8",
     )
     assert list(corpus_words(corpus)) == ["measles", "outbreak", "vaccines", "work", "mostly"]
+
+
+def test_did_you_mean_share_counts_suggestions_that_give_the_original_back(tmp_path) -> None:
+    write_page(tmp_path / "pages", "page.txt", "Measles outbreak\n\nVaccines stopped measles.\n")
+    indexer.index_paths([tmp_path / "pages"], index=tmp_path / "index")
+    pairs = [("measles", "measels"), ("vaccines", "vacines"), ("outbreak", "zzzzzz")]
+    with search.open_index(tmp_path / "index") as index:
+        measured = did_you_mean_share(index, pairs)
+    assert (measured.pairs, measured.right) == (3, 2)
+    assert measured.share == 2 / 3
+    assert measured.wrong == (("outbreak", "zzzzzz", None),)
+    assert 0 < measured.median_ms <= measured.p95_ms
