@@ -6,6 +6,7 @@ index within a small edit distance) and their frequencies.
 
 from __future__ import annotations
 
+import string
 from collections.abc import Iterable
 
 
@@ -23,14 +24,40 @@ def edit_distance(first: str, second: str) -> int:
     return previous[-1]
 
 
-def closest(word: str, candidates: Iterable[tuple[str, int]]) -> str | None:
-    """The candidate nearest ``word``; among equally near ones, the most frequent.
+def single_edits(word: str) -> list[str]:
+    """Every string one edit from ``word``: a letter inserted, deleted or replaced, or
+    two neighbours swapped (sorted, without ``word`` itself).
 
-    ``candidates`` are ``(word, frequency)`` pairs; ``word`` itself never wins.
+    A word of n letters has about 54n of them, few enough to look each up in
+    the index: the cheapest way to find the words a typo was meant to be.
     """
-    ranked = [
+    letters = sorted(set(string.ascii_lowercase) | set(word))
+    edits: set[str] = set()
+    for at in range(len(word) + 1):
+        before, after = word[:at], word[at:]
+        edits.update(before + letter + after for letter in letters)
+        if after:
+            edits.add(before + after[1:])
+            edits.update(before + letter + after[1:] for letter in letters)
+        if len(after) > 1:
+            edits.add(before + after[1] + after[0] + after[2:])
+    edits.discard(word)
+    return sorted(edits)
+
+
+def ranked(word: str, candidates: Iterable[tuple[str, int]]) -> list[str]:
+    """The candidates, nearest ``word`` first; among equally near ones, the most frequent.
+
+    ``candidates`` are ``(word, frequency)`` pairs; ``word`` itself is left out.
+    """
+    keyed = sorted(
         (edit_distance(word, candidate), -frequency, candidate)
         for candidate, frequency in candidates
         if candidate != word
-    ]
-    return min(ranked)[2] if ranked else None
+    )
+    return [candidate for _, _, candidate in keyed]
+
+
+def closest(word: str, candidates: Iterable[tuple[str, int]]) -> str | None:
+    """The first of :func:`ranked`, or None when there is no candidate."""
+    return next(iter(ranked(word, candidates)), None)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from conftest import write_page
+
+import indexer
 import search
-from search.spelling import closest, edit_distance
+from search.spelling import closest, edit_distance, ranked, single_edits
 
 
 @pytest.mark.parametrize(
@@ -51,3 +55,58 @@ def test_suggestions_are_words_of_the_text_not_stems(
 
 def test_only_the_misspelt_word_of_a_query_is_replaced(open_seeded: search.Index) -> None:
     assert open_seeded.search("Assad regme").suggestion == "Assad regime"
+
+
+def test_single_edits_are_every_insert_delete_substitution_and_swap() -> None:
+    edits = single_edits("cat")
+    assert {"at", "ct", "ca"} <= set(edits)  # deletions
+    assert {"acat", "cart", "cats"} <= set(edits)  # insertions
+    assert {"bat", "cot", "car"} <= set(edits)  # substitutions
+    assert {"act", "cta"} <= set(edits)  # swaps
+    assert "cat" not in edits
+    assert all(edit_distance("cat", edit) == 1 for edit in edits)
+
+
+def test_single_edits_can_use_the_word_s_own_accented_letters() -> None:
+    assert "müler" in single_edits("müller")
+    assert "münler" in single_edits("müller")
+
+
+def test_ranked_puts_nearer_words_first_then_commoner_ones() -> None:
+    candidates = [("syrian", 500), ("syria", 3), ("sira", 9)]
+    assert ranked("syira", candidates) == ["sira", "syria", "syrian"]
+
+
+def index_of(tmp_path: Path, text: str) -> search.Index:
+    pages = tmp_path / "pages"
+    write_page(pages, "page.txt", text)
+    indexer.index_paths([pages], index=tmp_path / "index")
+    return search.open_index(tmp_path / "index")
+
+
+def test_a_typo_is_corrected_to_the_word_one_edit_away_not_the_nearest_stem(
+    tmp_path: Path,
+) -> None:
+    # "elecion" stems to itself, nearest the stem of "electioneering", but is
+    # one edit from "election".
+    text = "Election day\n\nThe election was marred by electioneering and more electioneering.\n"
+    with index_of(tmp_path, text) as index:
+        assert index.search("elecion").suggestion == "election"
+
+
+def test_a_word_that_only_stems_like_the_text_is_not_suggested(tmp_path: Path) -> None:
+    # "tinned" stems to "tin", a common stem here, but the text never says "tinned".
+    text = "Tin prices\n\nTin and more tin: tin mines, tin ore, tin cans. The tide turned.\n"
+    with index_of(tmp_path, text) as index:
+        assert index.search("tirned").suggestion == "turned"
+
+
+def test_among_spellings_of_one_stem_the_commonest_in_the_text_wins(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    for number in range(3):
+        write_page(pages, f"{number}.txt", f"Report {number}\n\nIt weighed kilograms.\n")
+    write_page(pages, "3.txt", "Report three\n\nOne kilogram.\n")
+    indexer.index_paths([pages], index=tmp_path / "index")
+    with search.open_index(tmp_path / "index") as index:
+        # "kilogras" is one edit from both "kilogram" and "kilograms".
+        assert index.search("kilogras").suggestion == "kilograms"
