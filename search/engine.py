@@ -105,8 +105,16 @@ class Index:
         self._index.close()
 
     def refresh(self) -> None:
-        """See what was committed since the index was opened."""
-        self._searcher = self._searcher.refresh()
+        """See what was committed since the index was opened (or last refreshed)."""
+        if self._index.latest_generation() == self._searcher.reader().generation():
+            return
+        # Not Whoosh's Searcher.refresh: it reuses the open segment readers,
+        # which know neither the documents the commit deleted nor that it
+        # merged or cleared segments away (whoosh3 3.54), so replaced pages
+        # and old documents stayed visible.
+        fresh = self._index.searcher()
+        self._searcher.close()
+        self._searcher = fresh
         self._kind_documents.clear()
 
     def _restrict(
@@ -240,7 +248,7 @@ class Index:
             kind: sum(1 for _ in self._searcher.docs_for_query(whoosh_query.Term("kind", kind)))
             for kind in KINDS
         }
-        size = sum(f.stat().st_size for f in self.directory.iterdir() if f.is_file())
+        size = sum(_file_size(path) for path in self.directory.iterdir())
         return IndexStats(
             self.directory,
             size,
@@ -506,6 +514,14 @@ class Index:
 def _fields_of(kind: KindFilter) -> tuple[str, ...]:
     """The fields a search of ``kind`` looks in."""
     return tuple(dict.fromkeys(field for k in _wanted_kinds(kind) for field in FIELDS_OF_KIND[k]))
+
+
+def _file_size(path: Path) -> int:
+    """A file's size; 0 for a folder, or for a file a commit removed just now."""
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except FileNotFoundError:
+        return 0
 
 
 def _wanted_kinds(kind: KindFilter) -> tuple[Kind, ...]:
