@@ -13,10 +13,18 @@ record no page holds any more can be removed. Both are written in one commit.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
+import multiprocessing
 import os
+import pickle
 import shutil
+import struct
+import tempfile
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,17 +37,33 @@ from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
+from whoosh.multiproc import MpWriter, _run_subwriter
 from whoosh.query import Term
-from whoosh.writing import CLEAR
+from whoosh.writing import CLEAR, SegmentWriter
 
 from indexer import __version__
-from indexer.errors import IndexDamaged, IndexLocked, IndexNotFound, NotAnIndex
+from indexer.errors import (
+    IndexDamaged,
+    IndexLocked,
+    IndexNotFound,
+    IndexWriteFailed,
+    NotAnIndex,
+)
 from indexer.records import Article, Footer, Headline, Record, Source
 
 FORMAT_VERSION = 4
 """Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
 
 MARKER_FILE = "newsdex.json"
+INDEX_NAME = "MAIN"
+"""Whoosh's name for the index in its folder: its files start with it."""
+LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
+"""Whoosh's write lock: an OS file lock, released when its process ends. The
+file stays; it never means the index is locked, so it is never deleted."""
+WRITER_FILE = "newsdex-writer.json"
+"""Who holds the write lock (pid, start time), so a refused writer can say."""
+OPEN_ATTEMPTS = 20
+"""Opening retries when a commit removes the files it was about to read."""
 PAGE_KIND = "page"
 TITLE_BOOST = 2.0
 """A caption or headline says what the text is about: a match there counts double."""
@@ -294,7 +318,26 @@ def open_storage(directory: Path, *, mmap: bool = False) -> whoosh_index.FileInd
     """
     check_marker(directory)
     storage = FileStorage(str(directory), supports_mmap=mmap)
-    return storage.open_index()
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return storage.open_index(INDEX_NAME)
+        except FileNotFoundError:
+            # A commit replaced the generation between listing the folder and
+            # opening its table of contents: the next look finds the new one.
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.01)
+        except whoosh_index.EmptyIndexError as error:
+            raise IndexDamaged(
+                f"the index at {directory} has no table of contents",
+                hint="rebuild it with `newsdex index --rebuild PATH...`",
+            ) from error
+        except (whoosh_index.IndexError, EOFError, struct.error, pickle.UnpicklingError) as error:
+            raise IndexDamaged(
+                f"the index at {directory} cannot be read: {error}",
+                hint="rebuild it with `newsdex index --rebuild PATH...`",
+            ) from error
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def check_marker(directory: Path) -> None:
@@ -318,25 +361,186 @@ def check_marker(directory: Path) -> None:
         )
 
 
-def _create(directory: Path) -> whoosh_index.FileIndex:
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    index = FileStorage(str(directory), supports_mmap=False).create_index(build_schema())
+def _write_marker(directory: Path) -> None:
+    """Write the marker whole or not at all (a temporary file renamed over it)."""
     marker = {"format": FORMAT_VERSION, "created_by": f"newsdex {__version__}"}
-    (directory / MARKER_FILE).write_text(json.dumps(marker) + "\n", encoding="utf-8")
-    return index
+    temporary = directory / f".{MARKER_FILE}.{os.getpid()}"
+    temporary.write_text(json.dumps(marker) + "\n", encoding="utf-8")
+    os.replace(temporary, directory / MARKER_FILE)
+
+
+def _staging_prefix(directory: Path) -> str:
+    return f".{directory.name}.creating-"
+
+
+def _create(directory: Path) -> None:
+    """Create an empty index so that the folder appears complete or not at all.
+
+    It is made in a hidden sibling folder and renamed into place: a run killed
+    meanwhile leaves no half-made folder that later runs would refuse. When
+    another process creates the index at the same moment, its index is used.
+    """
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned_staging(directory)
+    try:
+        staging = Path(
+            tempfile.mkdtemp(
+                prefix=f"{_staging_prefix(directory)}{os.getpid()}-", dir=directory.parent
+            )
+        )
+    except PermissionError:
+        if not directory.is_dir():
+            raise
+        # An empty folder the user made, in a parent we may not write to.
+        _create_in_place(directory)
+        return
+    try:
+        FileStorage(str(staging), supports_mmap=False).create_index(build_schema(), INDEX_NAME)
+        _write_marker(staging)
+        try:
+            os.rename(staging, directory)  # also replaces an empty folder
+        except OSError as error:
+            if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                raise
+            # Another process created the index first: it is used as it is.
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _remove_abandoned_staging(directory: Path) -> None:
+    """Remove the staging folders of creations whose process is gone."""
+    prefix = _staging_prefix(directory)
+    for staging in directory.parent.glob(f"{prefix}*"):
+        pid = staging.name[len(prefix) :].split("-")[0]
+        if pid.isdigit() and not _is_running(int(pid)):
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _is_running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, as another user's process
+        return True
+    return True
+
+
+def _create_in_place(directory: Path) -> None:
+    """Create (or replace) the index inside ``directory``; the marker comes last."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    FileStorage(str(directory), supports_mmap=False).create_index(build_schema(), INDEX_NAME)
+    _write_marker(directory)
 
 
 def _open_for_writing(directory: Path, rebuild: bool) -> whoosh_index.FileIndex:
     try:
         return open_storage(directory)
     except IndexNotFound:
-        return _create(directory)
+        _create(directory)
+        return open_storage(directory)
     except NotAnIndex:
         # Only an old newsdex index may be replaced, and only when asked to;
         # a folder newsdex did not make is never overwritten.
         if rebuild and (directory / MARKER_FILE).is_file():
-            return _create(directory)
+            _create_in_place(directory)
+            return open_storage(directory)
         raise
+
+
+def _lock_holder(directory: Path) -> str:
+    """Who holds the index's write lock, as far as its writer file says."""
+    try:
+        holder = json.loads((directory / WRITER_FILE).read_text(encoding="utf-8"))
+        pid, started = int(holder["pid"]), str(holder["started"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another process"
+    if not _is_running(pid):  # it has just ended; the lock is free soon
+        return "another process"
+    return f"process {pid} (running since {started})"
+
+
+def _write_holder(directory: Path) -> None:
+    """Name this process as the lock holder, for writers that are refused."""
+    started = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    holder = json.dumps({"pid": os.getpid(), "started": started}) + "\n"
+    descriptor = os.open(directory / WRITER_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(descriptor, holder.encode("utf-8"))
+    finally:
+        os.close(descriptor)
+
+
+def _remove_leftovers(index: whoosh_index.FileIndex) -> None:
+    """Delete what killed or failed writers left: files no commit refers to.
+
+    Only called with the write lock held. Searchers never need these files:
+    they read the segments of the latest table of contents, which stay.
+    """
+    toc = index._read_toc()
+    whoosh_index.clean_files(index.storage, INDEX_NAME, toc.generation, toc.segments)
+    for name in index.storage.list():
+        # Tables of contents are written to a temporary name, then renamed.
+        if name.startswith(f"_{INDEX_NAME}_") and ".toc." in name:
+            index.storage.delete_file(name)
+
+
+def _watch_parent_then_run_subwriter(*args: Any) -> None:
+    """A sub-writer process that ends when the newsdex process that started it ends.
+
+    Whoosh's sub-writers wait on their job queue forever: if the parent is
+    killed, they would live on (and, forked, hold the write lock).
+    """
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+
+        def end_with_parent() -> None:
+            parent.join()
+            os._exit(1)
+
+        threading.Thread(target=end_with_parent, daemon=True).start()
+    _run_subwriter(*args)
+
+
+class _SubprocessWriter(MpWriter):  # type: ignore[misc]
+    """Whoosh's multi-process writer, with sub-writers that never outlive newsdex."""
+
+    def _new_task(self) -> Any:
+        arguments = (
+            self.storage,
+            self.indexname,
+            self.jobqueue,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        task = self._mpctx.Process(target=_watch_parent_then_run_subwriter, args=arguments)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def cancel(self) -> None:
+        try:
+            for task in self.tasks:
+                task.terminate()
+                task.join()
+        finally:
+            SegmentWriter.cancel(self)
+
+
+def _write_error(directory: Path, error: OSError) -> IndexWriteFailed:
+    """A disk error while writing, said in one line with what to do."""
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "free some disk space, then run again"
+    elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = "make the folder writable, or give another with --index"
+    else:
+        hint = "fix the disk problem, then run again"
+    return IndexWriteFailed(
+        f"cannot write the index at {directory}: {reason}; the index is unchanged",
+        hint=hint,
+    )
 
 
 @dataclass
@@ -346,6 +550,8 @@ class IndexSession:
     Nothing is visible to searchers before :meth:`commit`; :meth:`cancel` (or
     a crash) leaves the index as it was. With ``rebuild`` the commit replaces
     everything, so searches see the old index until the new one is complete.
+    A disk error while writing raises :class:`IndexWriteFailed`, with the
+    index left as it was.
     """
 
     directory: Path
@@ -363,30 +569,71 @@ class IndexSession:
         # An index folder this run creates is removed again if the run is
         # cancelled: a failed first run leaves nothing behind.
         self._created_folder = not self.directory.exists()
-        self._index = _open_for_writing(self.directory, self.rebuild)
+        try:
+            self._index = _open_for_writing(self.directory, self.rebuild)
+            self._lock = self._acquire_lock()
+        except OSError as error:
+            raise _write_error(self.directory, error) from error
+        try:
+            # Only now, with the lock held, is what the index holds read: a
+            # run that waited for another sees what that one committed.
+            _remove_leftovers(self._index)
+            self._writer = self._open_writer()
+        except OSError as error:
+            self._lock.release()
+            raise _write_error(self.directory, error) from error
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _acquire_lock(self) -> Any:
+        lock = self._index.storage.lock(LOCK_FILE)
+        deadline = time.monotonic() + self.wait_seconds
+        while not lock.acquire():
+            if time.monotonic() >= deadline:
+                holder = _lock_holder(self.directory)
+                raise IndexLocked(
+                    f"the index at {self.directory} is being written by another process: "
+                    f"{holder} holds its lock {self.directory / LOCK_FILE}",
+                    hint="wait for it to finish, or give --wait more seconds; "
+                    "never delete the lock file, it frees itself when its process ends",
+                )
+            time.sleep(0.05)
+        try:
+            _write_holder(self.directory)
+        except BaseException:
+            lock.release()
+            raise
+        return lock
+
+    def _open_writer(self) -> Any:
+        """Whoosh's writer, without its own locking (the session holds the lock)."""
         self._searcher = self._index.searcher()
         self._documents_before = 0 if self.rebuild else int(self._searcher.doc_count())
         self._empty = self._documents_before == 0
         self._added = self._deleted = 0
-        options: dict[str, Any] = {
-            "timeout": self.wait_seconds,
-            "limitmb": WRITER_POOL_MB,
-            "codec": NewsdexCodec(),
-        }
-        if self._empty and self.input_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
-            # Two processes analyse documents side by side (1.9x faster on
-            # 5,000 pages, 2 cores), each leaving its own segment. Only for
-            # large first builds: a small run would mostly pay start-up.
-            options.update(procs=2, multisegment=True, limitmb=WRITER_POOL_MB // 2)
         try:
-            self._writer = self._index.writer(**options)
-        except whoosh_index.LockError as error:
+            if self._empty and self.input_bytes >= PARALLEL_MIN_BYTES and (os.cpu_count() or 1) > 1:
+                # Two processes analyse documents side by side (1.9x faster on
+                # 5,000 pages, 2 cores), each leaving its own segment. Only for
+                # large first builds: a small run would mostly pay start-up.
+                # Spawned, not forked: a forked child would hold the write lock.
+                return _SubprocessWriter(
+                    self._index,
+                    procs=2,
+                    multisegment=True,
+                    start_method="spawn",
+                    subargs={"limitmb": WRITER_POOL_MB // 2, "codec": NewsdexCodec()},
+                    limitmb=WRITER_POOL_MB // 2,
+                    codec=NewsdexCodec(),
+                    _lk=False,
+                )
+            return SegmentWriter(
+                self._index, limitmb=WRITER_POOL_MB, codec=NewsdexCodec(), _lk=False
+            )
+        except BaseException:
             self._searcher.close()
-            self._index.close()
-            raise IndexLocked(
-                f"the index at {self.directory} is being written by another process",
-                hint="wait for it to finish, or give --wait more seconds",
-            ) from error
+            raise
 
     def known_pages(self) -> dict[str, PageEntry]:
         """Every page (and dump) the index knows, by key; none when rebuilding."""
@@ -399,23 +646,26 @@ class IndexSession:
 
     def put_page(self, page: PageEntry, records: Iterable[Record]) -> None:
         """Record a page read in this run, and write the records not yet indexed."""
-        self._forget_page(page.key)
-        for record in records:
-            self._referenced.add(record.id)
-            if not self._exists(record.id):
-                self._add(record_to_document(record))
-                self._written.add(record.id)
-        self._add(page_to_document(page))
+        with self._disk_errors():
+            self._forget_page(page.key)
+            for record in records:
+                self._referenced.add(record.id)
+                if not self._exists(record.id):
+                    self._add(record_to_document(record))
+                    self._written.add(record.id)
+            self._add(page_to_document(page))
 
     def keep_page(self, page: PageEntry) -> None:
         """A page whose content did not change: update its bookkeeping only."""
-        self._forget_page(page.key, orphans=False)
-        self._referenced.update(record_id for record_id, _ in page.records)
-        self._add(page_to_document(page))
+        with self._disk_errors():
+            self._forget_page(page.key, orphans=False)
+            self._referenced.update(record_id for record_id, _ in page.records)
+            self._add(page_to_document(page))
 
     def remove_page(self, page: PageEntry) -> None:
         """A page gone from the indexed paths: it and its last-held records go."""
-        self._forget_page(page.key)
+        with self._disk_errors():
+            self._forget_page(page.key)
 
     def commit(self) -> int:
         """Make the run visible: remove records no page holds, then commit.
@@ -423,26 +673,34 @@ class IndexSession:
         Returns the number of documents in the index afterwards.
         """
         try:
-            for record_id in sorted(self._orphan_candidates - self._referenced):
-                surviving = (
-                    number
-                    for number in pages_of(self._searcher, record_id)
-                    if number not in self._replaced_pages
-                )
-                if next(surviving, None) is None:
-                    self._delete(record_id)
+            with self._disk_errors():
+                for record_id in sorted(self._orphan_candidates - self._referenced):
+                    surviving = (
+                        number
+                        for number in pages_of(self._searcher, record_id)
+                        if number not in self._replaced_pages
+                    )
+                    if next(surviving, None) is None:
+                        self._delete(record_id)
         except BaseException:
             self.cancel()
             raise
         try:
             self._searcher.close()
-            if self.rebuild:
-                self._writer.commit(mergetype=CLEAR)
-            else:
-                self._writer.commit()
+            try:
+                if self.rebuild:
+                    self._writer.commit(mergetype=CLEAR)
+                else:
+                    self._writer.commit()
+            except OSError as error:
+                # Whoosh has closed the writer; the new table of contents was
+                # never renamed into place, so the last commit still stands.
+                self._remove_leftovers_quietly()
+                raise _write_error(self.directory, error) from error
             with self._index.searcher() as searcher:
                 documents = int(searcher.doc_count())
         finally:
+            self._lock.release()
             self._index.close()
         expected = self._documents_before + self._added - self._deleted
         if documents != expected:
@@ -459,10 +717,25 @@ class IndexSession:
         try:
             self._searcher.close()
             self._writer.cancel()
+            self._remove_leftovers_quietly()
         finally:
+            self._lock.release()
             self._index.close()
             if self._created_folder:
                 shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _remove_leftovers_quietly(self) -> None:
+        """Free the space a failed run took; a later run retries what fails here."""
+        with contextlib.suppress(OSError):
+            _remove_leftovers(self._index)
+
+    @contextlib.contextmanager
+    def _disk_errors(self) -> Iterator[None]:
+        """Report a failing disk as :class:`IndexWriteFailed`, with what to do."""
+        try:
+            yield
+        except OSError as error:
+            raise _write_error(self.directory, error) from error
 
     def _exists(self, record_id: str) -> bool:
         if record_id in self._written or record_id in self._present:

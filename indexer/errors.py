@@ -36,6 +36,10 @@ class IndexLocked(NewsdexError):
     """Another process is writing to the index."""
 
 
+class IndexWriteFailed(NewsdexError):
+    """The disk refused a write (full, read-only); the index is left as it was."""
+
+
 class IndexDamaged(NewsdexError):
     """The index does not hold what a run wrote to it."""
 
