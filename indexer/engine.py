@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -25,6 +26,7 @@ import struct
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -528,6 +530,18 @@ class _SubprocessWriter(MpWriter):  # type: ignore[misc]
             SegmentWriter.cancel(self)
 
 
+def _close_files_left_open(error: OSError) -> None:
+    """Close the files a failed Whoosh commit left open, so their space is freed.
+
+    Whoosh does not close the file it was writing when a write fails; only
+    the failed call's frames, kept by the traceback, still refer to it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        error.__traceback__ = None
+        gc.collect()
+
+
 def _write_error(directory: Path, error: OSError) -> IndexWriteFailed:
     """A disk error while writing, said in one line with what to do."""
     reason = error.strerror or str(error)
@@ -687,16 +701,21 @@ class IndexSession:
             raise
         try:
             self._searcher.close()
+            failure: OSError | None = None
             try:
                 if self.rebuild:
                     self._writer.commit(mergetype=CLEAR)
                 else:
                     self._writer.commit()
             except OSError as error:
-                # Whoosh has closed the writer; the new table of contents was
-                # never renamed into place, so the last commit still stands.
+                failure = error
+            if failure is not None:
+                # The new table of contents was never renamed into place, so
+                # the last commit still stands. Whoosh's writer is done with.
+                self._writer = None
+                _close_files_left_open(failure)
                 self._remove_leftovers_quietly()
-                raise _write_error(self.directory, error) from error
+                raise _write_error(self.directory, failure) from failure
             with self._index.searcher() as searcher:
                 documents = int(searcher.doc_count())
         finally:
