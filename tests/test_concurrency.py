@@ -315,3 +315,21 @@ def test_a_killed_two_process_build_leaves_no_sub_writer_and_no_lock_behind(
     assert not any(is_alive(pid) for pid in sub_writers)
     session = IndexSession(private_index, wait_seconds=0)
     session.cancel()
+    with search.open_index(private_index) as opened:
+        assert opened.stats().pages_indexed == 0  # the empty index of a first run
+
+
+def test_a_two_process_build_gives_the_records_of_a_one_process_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_pages(tmp_path / "pages", 150)
+    indexer.index_paths([tmp_path / "pages"], index=tmp_path / "one")
+    monkeypatch.setattr("indexer.engine.PARALLEL_MIN_BYTES", 0)
+    indexer.index_paths([tmp_path / "pages"], index=tmp_path / "two")
+    assert len(list((tmp_path / "two").glob("*.seg"))) >= 2  # one segment per sub-writer
+    with search.open_index(tmp_path / "one") as one, search.open_index(tmp_path / "two") as two:
+        assert one.stats().records == two.stats().records
+        for query in ("police", "government OR minister", "Brexit"):
+            assert {hit.id for hit in one.search(query, limit=50).hits} == {
+                hit.id for hit in two.search(query, limit=50).hits
+            }
