@@ -591,7 +591,8 @@ def _match_spans(text: str, words: frozenset[str], analyzer: Any) -> dict[tuple[
 @functools.lru_cache(maxsize=256)
 def _candidate_words(stems: frozenset[str]) -> re.Pattern[str]:
     """Words (as Whoosh's tokenizer cuts them) starting like one of ``stems``."""
-    starts = "|".join(sorted({re.escape(stem[:3]) for stem in stems}))
+    # A stem's last letter may not be the word's ("any" -> "ani", "fly" -> "fli").
+    starts = "|".join(sorted({re.escape(stem[: min(3, max(len(stem) - 1, 1))]) for stem in stems}))
     # A token is \w+(\.?\w+)*; it cannot start right after a word character,
     # nor after "x." (that dot belongs to the token before).
     return re.compile(rf"(?<!\w)(?<!\w\.)(?:{starts})(?:\.?\w+)*", re.IGNORECASE)

@@ -1,28 +1,34 @@
 """Choosing the passages of a text to show around its matched words.
 
 Pure text work: the search engine says where the matches are (character
-spans), this module picks the best one to three fragments around them, about
-``size`` characters in all, and returns them joined by ``" ... "`` with the
-match offsets moved into the snippet.
+spans), this module picks the best one to three fragments around them, at
+most ``size`` characters in all, and returns them joined by ``" ... "`` with
+the match offsets moved into the snippet. Fragments are whole sentences when
+they fit, else start at the sentence's start when the matches allow, and
+always begin and end between words.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from search.results import Snippet
 
-SNIPPET_CHARS = 200
+SNIPPET_CHARS = 240
 MAX_FRAGMENTS = 3
+MIN_FRAGMENT_CHARS = 60
+"""A further fragment narrower than this is not worth its separator."""
 SEPARATOR = " ... "
 
 Span = tuple[int, int]
 _WHITESPACE = re.compile(r"\s+")
-
-# Where a sentence may start: the text's start, a line start, or after a
-# sentence-ending mark and a space.
-_SENTENCE_START = re.compile(r"(?:^|\n|[.!?]\s)\s*", re.MULTILINE)
+# Whitespace that folding changes: at either end, runs, and any but a plain space.
+_FOLDABLE = re.compile(r"^\s+|\s+$|\s{2,}|[^\S ]")
+# A sentence ends at . ! or ? (and any closing quotes or brackets) before a
+# space, or at a line break.
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s)|\n")
 
 
 def make_snippet(
@@ -32,10 +38,11 @@ def make_snippet(
     max_fragments: int = MAX_FRAGMENTS,
     terms: Mapping[Span, str] | None = None,
 ) -> Snippet:
-    """The best fragments of ``text`` around ``spans``, about ``size`` characters.
+    """The best fragments of ``text`` around ``spans``, at most ``size`` characters.
 
-    A further fragment is shown only for a query term the earlier ones lack;
-    ``terms`` says which term each span matched (stems: "killed" and
+    The first fragment is the sentence with the most query terms (then the
+    most matches); a further one is shown only for a term the earlier ones
+    lack. ``terms`` says which term each span matched (stems: "killed" and
     "killings" are one term), by default the lowercased word. With no spans,
     the snippet is the text's lead; a text that fits is shown whole.
     """
@@ -43,18 +50,98 @@ def make_snippet(
     if len(text) <= size:
         return _assemble(text, [(0, len(text))], matches)
     if not matches:
-        return _assemble(text, [_window(text, 0, 0, size)], [])
-    clusters = _cluster(matches, size // max_fragments)
+        return _assemble(text, [_fit(text, (0, len(text)), [], size)], [])
     term_of = terms or {(s, e): text[s:e].lower() for s, e in matches}
-    chosen = _choose(clusters, term_of, max_fragments)
-    budget = (size - len(SEPARATOR) * (len(chosen) - 1)) // len(chosen)
-    windows = [_window(text, group[0][0], group[-1][1], budget) for group in chosen]
+    windows = _choose(text, _sentences(text), matches, term_of, size, max_fragments)
     return _assemble(text, _merge(windows), matches)
 
 
 def whole_snippet(text: str, spans: Iterable[Span]) -> Snippet:
     """All of a short text (a headline) with its matches marked."""
     return make_snippet(text, spans, size=max(len(text), 1))
+
+
+def _sentences(text: str) -> list[Span]:
+    """The sentences of ``text``, without the whitespace around them."""
+    sentences: list[Span] = []
+    start = 0
+    for found in _SENTENCE_END.finditer(text):
+        end = found.start() if found.group() == "\n" else found.end()
+        sentences.append((start, end))
+        start = found.end()
+    sentences.append((start, len(text)))
+    stripped = [_strip(text, start, end) for start, end in sentences]
+    return [(start, end) for start, end in stripped if start < end]
+
+
+def _strip(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _choose(
+    text: str,
+    sentences: list[Span],
+    matches: list[Span],
+    term_of: Mapping[Span, str],
+    size: int,
+    limit: int,
+) -> list[Span]:
+    """Up to ``limit`` windows, each on the group of matches adding the most terms
+    not shown yet.
+
+    Groups are the matches of a sentence that lie close together. Ties go to
+    the group with more matches, then to the earlier one. A group adding no
+    new term is not taken: one longer fragment reads better than three that
+    repeat the same word. While other groups would still add terms, a
+    fragment leaves room for them.
+    """
+    starts = [start for start, _ in matches]
+    groups: list[tuple[Span, list[Span]]] = []
+    for start, end in sentences:
+        inside = matches[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
+        groups.extend(((start, end), group) for group in _cluster(inside, size // limit))
+    terms = [{term_of.get(span, "") for span in group} for _, group in groups]
+    left = set(range(len(groups)))
+    shown: set[str] = set()
+    windows: list[Span] = []
+    room = size
+    while left and len(windows) < limit:
+        best = max(left, key=lambda i: (len(terms[i] - shown), len(groups[i][1]), -i))
+        if windows and not terms[best] - shown:
+            break
+        left.discard(best)
+        width = room - (len(SEPARATOR) if windows else 0)
+        if windows and width < MIN_FRAGMENT_CHARS:
+            break
+        still_missing = set().union(*(terms[i] for i in left)) - shown - terms[best]
+        later = min(limit - len(windows) - 1, len(still_missing))
+        reserve = later * (len(SEPARATOR) + MIN_FRAGMENT_CHARS)
+        width = min(width, max(width - reserve, MIN_FRAGMENT_CHARS))
+        sentence, group = groups[best]
+        window = _fit(text, sentence, group, width, [term_of.get(span, "") for span in group])
+        windows.append(window)
+        room -= window[1] - window[0] + (len(SEPARATOR) if len(windows) > 1 else 0)
+        shown |= {term_of.get(span, "") for span in matches if window[0] <= span[0] < window[1]}
+    if len(windows) == 1 and room > 0:
+        windows[0] = _read_on(text, sentences, windows[0], room, size)
+    return windows
+
+
+def _read_on(text: str, sentences: list[Span], window: Span, room: int, size: int) -> Span:
+    """``window`` with the whole sentences after it that fit in ``room``; or, if
+    none does and the window is short, the words that do."""
+    start, end = window
+    limit = min(len(text), end + room)
+    ends = [sentence_end for _, sentence_end in sentences if end < sentence_end <= limit]
+    if ends:
+        return start, ends[-1]
+    if end - start < size // 2:
+        return start, _word_end(text, start, limit, end)
+    return window
 
 
 def _cluster(matches: Sequence[Span], reach: int) -> list[list[Span]]:
@@ -68,62 +155,67 @@ def _cluster(matches: Sequence[Span], reach: int) -> list[list[Span]]:
     return clusters
 
 
-def _choose(
-    clusters: list[list[Span]], term_of: Mapping[Span, str], limit: int
-) -> list[list[Span]]:
-    """Up to ``limit`` clusters, each adding the most terms not shown yet.
+def _fit(
+    text: str, sentence: Span, matches: Sequence[Span], width: int, terms: Sequence[str] = ()
+) -> Span:
+    """At most ``width`` characters of ``sentence`` holding the first of ``matches``
+    (and as many more as fit), between words.
 
-    Ties go to the cluster with more matches, then to the earlier one. A
-    cluster adding no new term is not taken: one longer fragment reads better
-    than three that repeat the same word. The chosen come back in text order.
+    The whole sentence if it fits; else from its start if that shows every
+    term of ``terms`` (which term each match is) that the matches do; else
+    from a little before the matches (text reads forward: most context goes
+    after).
     """
-    terms = [{term_of.get(span, "") for span in cluster} for cluster in clusters]
-    shown: set[str] = set()
-    chosen: list[int] = []
-    while len(chosen) < min(limit, len(clusters)):
-        best = max(
-            (i for i in range(len(clusters)) if i not in chosen),
-            key=lambda i: (len(terms[i] - shown), len(clusters[i]), -i),
-        )
-        if chosen and not terms[best] - shown:
-            break
-        chosen.append(best)
-        shown |= terms[best]
-    return [clusters[i] for i in sorted(chosen)]
+    start, end = sentence
+    if end - start <= width:
+        return start, end
+    if not matches:
+        return start, _word_end(text, start, start + width, start)
+    terms = terms or [text[s:e].lower() for s, e in matches]
+    first, last = matches[0][0], matches[-1][1]
+    from_sentence_start = {
+        term for (_, e), term in zip(matches, terms, strict=True) if e - start <= width
+    }
+    if from_sentence_start != set(terms):
+        if last - first >= width:
+            last = matches[0][1]
+        start = max(start, first - (width - (last - first)) // 3)
+        start = _word_start(text, start, first, matches[0][1] - width)
+    return start, _word_end(text, start, min(len(text), start + width), matches[0][1])
 
 
-def _window(text: str, first: int, last: int, width: int) -> Span:
-    """About ``width`` characters holding ``first:last``, on word boundaries.
-
-    Context goes mostly after the matches (text reads forward), and the window
-    starts at a sentence start when one lies close before the first match.
-    """
-    if last - first >= width:
-        start, end = first, first + width
-    else:
-        start = max(0, first - (width - (last - first)) // 3)
-        sentence = _sentence_start(text, start, first)
-        if sentence is not None:
-            start = sentence
-        end = min(len(text), start + width)
-        start = max(0, min(start, end - width))
-    # Never cut a word in two: move inwards to the nearest space, but never
-    # past the matches themselves.
-    if start > 0 and not text[start - 1].isspace():
-        space = text.find(" ", start, first)
-        start = space + 1 if space != -1 else start
-    if end < len(text) and not text[end].isspace():
-        space = text.rfind(" ", max(last, start), end)
-        end = space if space != -1 else end
-    return start, end
+def _word_start(text: str, start: int, first: int, earliest: int) -> int:
+    """``start`` moved to the start of a word: forwards, but not past ``first``;
+    else backwards, but not before ``earliest``; else past a hyphen or the like."""
+    if start == 0 or text[start - 1].isspace():
+        return start
+    space = _find_space(text, start, first)
+    if space is not None:
+        return space + 1
+    before = max(text.rfind(blank, 0, start) for blank in " \n\t")
+    if before + 1 >= earliest:
+        return before + 1
+    # One long word ("cancer-associated"): start at one of its parts.
+    parts = (cut + 1 for cut in range(start, first) if not text[cut].isalnum())
+    return next(parts, start)
 
 
-def _sentence_start(text: str, lower: int, first: int) -> int | None:
-    """The earliest sentence start in ``lower..first``, if any."""
-    for found in _SENTENCE_START.finditer(text, lower, first + 1):
-        if found.end() <= first:
-            return found.end()
-    return None
+def _word_end(text: str, start: int, end: int, keep: int) -> int:
+    """``end`` moved back to the end of a word, but not before ``keep``."""
+    if end >= len(text) or text[end].isspace():
+        return _strip(text, start, end)[1]
+    earliest = max(keep, start)
+    space = max(text.rfind(blank, earliest, end) for blank in " \n\t")
+    if space > start:
+        return _strip(text, start, space)[1]
+    # One long word ("autophagy-lysosome"): end after one of its parts.
+    parts = (cut for cut in range(end - 1, earliest - 1, -1) if not text[cut].isalnum())
+    return next(parts, end)
+
+
+def _find_space(text: str, start: int, end: int) -> int | None:
+    found = _WHITESPACE.search(text, start, end)
+    return found.start() if found else None
 
 
 def _merge(windows: list[Span]) -> list[Span]:
@@ -158,24 +250,23 @@ def _fold_whitespace(
     """``text[start:end]`` with runs of whitespace (newlines too) made one space."""
     piece = text[start:end]
     folded: list[str] = []
-    removed: list[tuple[int, int]] = []  # (offset in piece, characters dropped before it)
+    afters: list[int] = []  # where in the piece a run that loses characters ends
+    dropped_before: list[int] = []  # and how many characters are gone up to there
     dropped = 0
     position = 0
-    for run in _WHITESPACE.finditer(piece):
+    for run in _FOLDABLE.finditer(piece):
         folded.append(piece[position : run.start()])
         edge = run.start() == 0 or run.end() == len(piece)
         folded.append("" if edge else " ")
         dropped += len(run.group()) - (0 if edge else 1)
-        removed.append((run.end(), dropped))
+        afters.append(run.end())
+        dropped_before.append(dropped)
         position = run.end()
     folded.append(piece[position:])
 
     def moved(offset: int) -> int:
-        shift = 0
-        for after, total in removed:
-            if offset >= after:
-                shift = total
-        return offset - shift
+        runs = bisect.bisect_right(afters, offset)
+        return offset - (dropped_before[runs - 1] if runs else 0)
 
     inside = [(s - start, e - start) for s, e in matches if start <= s and e <= end]
     return "".join(folded), [(moved(s), moved(e)) for s, e in inside]

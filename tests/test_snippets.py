@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.snippets import SEPARATOR, make_snippet, whole_snippet
+from search.snippets import SEPARATOR, SNIPPET_CHARS, make_snippet, whole_snippet
 
 
 def spans_of(text: str, word: str) -> list[tuple[int, int]]:
@@ -32,14 +32,14 @@ def test_text_without_matches_gives_its_lead() -> None:
     snippet = make_snippet(FILLER, [])
     assert snippet.text.startswith("filler0 filler1")
     assert snippet.marks == ()
-    assert len(snippet.text) <= 200
+    assert len(snippet.text) <= SNIPPET_CHARS
 
 
-def test_long_text_gives_about_two_hundred_characters_around_the_match() -> None:
+def test_long_text_gives_at_most_snippet_chars_around_the_match() -> None:
     text = f"{FILLER} the Assad regime {FILLER}"
     snippet = make_snippet(text, spans_of(text, "Assad"))
     assert marked_words(snippet) == ["Assad"]
-    assert 150 <= len(snippet.text) <= 200
+    assert SNIPPET_CHARS - 15 <= len(snippet.text) <= SNIPPET_CHARS
 
 
 def test_distant_matches_give_up_to_three_fragments_joined_by_an_ellipsis() -> None:
@@ -48,7 +48,7 @@ def test_distant_matches_give_up_to_three_fragments_joined_by_an_ellipsis() -> N
     snippet = make_snippet(text, spans)
     assert snippet.text.count(SEPARATOR) == 2
     assert len(marked_words(snippet)) == 3
-    assert len(snippet.text) <= 200
+    assert len(snippet.text) <= SNIPPET_CHARS
 
 
 def test_fragments_prefer_words_not_shown_yet() -> None:
@@ -69,6 +69,50 @@ def test_fragment_starts_at_a_sentence_start_close_before_the_match() -> None:
     text = f"{FILLER}. The army shelled the target town today. {FILLER}"
     snippet = make_snippet(text, spans_of(text, "target"))
     assert snippet.text.startswith("The army shelled")
+
+
+def test_a_sentence_that_fits_is_shown_whole_with_the_whole_sentences_after_it() -> None:
+    sentences = [f"Sentence {n} says {'a lot ' * (n % 4)}about nothing." for n in range(30)]
+    sentences[10] = "The army shelled the target town today."
+    text = " ".join(sentences)
+    snippet = make_snippet(text, spans_of(text, "target"))
+    assert snippet.text.startswith("The army shelled the target town today.")
+    assert snippet.text.endswith(".")  # no dangling start of a sentence
+    assert len(snippet.text) > 150  # it reads on past the short sentence
+
+
+def test_fragment_starts_at_its_sentence_start_when_the_match_fits_from_there() -> None:
+    long_sentence = "The long report " + " ".join(f"word{n}" for n in range(60)) + "."
+    text = f"{FILLER}. {long_sentence} {FILLER}"
+    snippet = make_snippet(text, spans_of(text, "word20"))
+    assert snippet.text.startswith("The long report word0")
+    assert marked_words(snippet) == ["word20"]
+
+
+def test_a_match_late_in_a_long_sentence_gets_context_before_it() -> None:
+    long_sentence = "The long report " + " ".join(f"word{n}" for n in range(200)) + "."
+    text = f"{FILLER}. {long_sentence}"
+    snippet = make_snippet(text, spans_of(text, "word150"))
+    assert not snippet.text.startswith("The long report")
+    assert snippet.text.index("word150") > 20
+    assert len(snippet.text) <= SNIPPET_CHARS
+
+
+def test_the_first_fragment_leaves_room_for_a_term_found_elsewhere() -> None:
+    first = "The army " + " ".join(f"alpha{n}" for n in range(40)) + "."
+    text = f"{first} {FILLER}. Bravo was there."
+    spans = spans_of(text, "army") + spans_of(text, "Bravo")
+    snippet = make_snippet(text, spans)
+    assert marked_words(snippet) == ["army", "Bravo"]
+    assert len(snippet.text) <= SNIPPET_CHARS
+
+
+def test_a_long_hyphenated_word_is_cut_between_its_parts_not_inside_one() -> None:
+    long_word = "-".join(["autophagy"] + [f"part{n}" for n in range(60)])
+    text = f"{FILLER} {long_word} {FILLER}"
+    snippet = make_snippet(text, [(len(FILLER) + 1, len(FILLER) + 10)])
+    assert marked_words(snippet) == ["autophagy"]
+    assert re.search(r"-part\d+$", snippet.text)
 
 
 def test_newlines_are_folded_and_marks_still_point_at_the_match() -> None:
@@ -92,6 +136,10 @@ def test_parts_split_the_text_into_matched_and_unmatched_pieces() -> None:
 
 
 words = st.lists(st.sampled_from(["syria", "army", "town", "the", "of", "Assad"]), max_size=200)
+prose = st.lists(
+    st.sampled_from(["syria", "army", "town.", "the", "of", "Assad", "co-operation", "x", "\n\n"]),
+    max_size=200,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -105,6 +153,22 @@ def test_marks_always_cover_the_matched_word_and_size_is_bounded(
     assert len(snippet.text) <= max(size, len(word))
     if word in tokens:
         assert marked_words(snippet), "a text with a match gives a marked snippet"
+
+
+@settings(max_examples=200, deadline=None)
+@given(prose, st.sampled_from(["syria", "army", "Assad"]), st.integers(40, 300))
+def test_fragments_start_and_end_between_words_and_fit_the_size(
+    tokens: list[str], word: str, size: int
+) -> None:
+    text = " ".join(tokens)
+    snippet = make_snippet(text, spans_of(text, word), size=size)
+    assert len(snippet.text) <= size
+    folded = " ".join(text.split())
+    for fragment in snippet.text.split(SEPARATOR):
+        cuts_a_word = rf"(?<![^\W_]){re.escape(fragment)}(?![^\W_])"
+        assert re.search(cuts_a_word, folded), fragment
+    if word in tokens:
+        assert marked_words(snippet)
 
 
 @settings(max_examples=300, deadline=None)
@@ -125,3 +189,28 @@ def test_html_rendering_escapes_text_and_marks_matches() -> None:
     text = "<b>Assad</b> & co"
     snippet = whole_snippet(text, spans_of(text, "Assad"))
     assert snippet_html(snippet) == "&lt;b&gt;<mark>Assad</mark>&lt;/b&gt; &amp; co"
+
+
+def search_page(tmp_path, text: str, query: str):
+    from conftest import write_page
+
+    import indexer
+    import search
+
+    write_page(tmp_path / "pages", "page.txt", text)
+    indexer.index_paths([tmp_path / "pages"], index=tmp_path / "index")
+    with search.open_index(tmp_path / "index") as index:
+        return index.search(query, kind="article").hits[0].snippet
+
+
+def test_stemmed_variants_of_the_query_words_are_marked(tmp_path) -> None:
+    text = "Measles report\n\nThe vaccine works. Vaccines were given and vaccination rose.\n"
+    snippet = search_page(tmp_path, text, "vaccines")
+    assert marked_words(snippet) == ["vaccine", "Vaccines", "vaccination"]
+
+
+def test_words_whose_stem_ends_in_another_letter_are_marked(tmp_path) -> None:
+    # "any" stems to "ani": the word does not start with its stem.
+    text = "Field notes\n\nAny of the flies will do; any one.\n"
+    snippet = search_page(tmp_path, text, "any")
+    assert marked_words(snippet) == ["Any", "any"]
