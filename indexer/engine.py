@@ -375,12 +375,13 @@ def _staging_prefix(directory: Path) -> str:
     return f".{directory.name}.creating-"
 
 
-def _create(directory: Path) -> None:
+def _create(directory: Path) -> bool:
     """Create an empty index so that the folder appears complete or not at all.
 
     It is made in a hidden sibling folder and renamed into place: a run killed
     meanwhile leaves no half-made folder that later runs would refuse. When
     another process creates the index at the same moment, its index is used.
+    Returns whether this process made the folder.
     """
     directory.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_staging(directory)
@@ -395,7 +396,7 @@ def _create(directory: Path) -> None:
             raise
         # An empty folder the user made, in a parent we may not write to.
         _create_in_place(directory)
-        return
+        return False
     try:
         FileStorage(str(staging), supports_mmap=False).create_index(build_schema(), INDEX_NAME)
         _write_marker(staging)
@@ -404,7 +405,8 @@ def _create(directory: Path) -> None:
         except OSError as error:
             if error.errno not in (errno.EEXIST, errno.ENOTEMPTY):
                 raise
-            # Another process created the index first: it is used as it is.
+            return False  # another process created it first: it is used as it is
+        return True
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -435,18 +437,19 @@ def _create_in_place(directory: Path) -> None:
     _write_marker(directory)
 
 
-def _open_for_writing(directory: Path, rebuild: bool) -> whoosh_index.FileIndex:
+def _open_for_writing(directory: Path, rebuild: bool) -> tuple[whoosh_index.FileIndex, bool]:
+    """The index to write, and whether this process created its folder."""
     try:
-        return open_storage(directory)
+        return open_storage(directory), False
     except IndexNotFound:
-        _create(directory)
-        return open_storage(directory)
+        created = _create(directory)
+        return open_storage(directory), created
     except NotAnIndex:
         # Only an old newsdex index may be replaced, and only when asked to;
         # a folder newsdex did not make is never overwritten.
         if rebuild and (directory / MARKER_FILE).is_file():
             _create_in_place(directory)
-            return open_storage(directory)
+            return open_storage(directory), False
         raise
 
 
@@ -580,11 +583,10 @@ class IndexSession:
     _replaced_pages: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        # An index folder this run creates is removed again if the run is
-        # cancelled: a failed first run leaves nothing behind.
-        self._created_folder = not self.directory.exists()
         try:
-            self._index = _open_for_writing(self.directory, self.rebuild)
+            # An index folder this run creates is removed again if the run
+            # is cancelled: a failed first run leaves nothing behind.
+            self._index, self._created_folder = _open_for_writing(self.directory, self.rebuild)
             self._lock = self._acquire_lock()
         except OSError as error:
             raise _write_error(self.directory, error) from error
@@ -738,10 +740,13 @@ class IndexSession:
             self._writer.cancel()
             self._remove_leftovers_quietly()
         finally:
-            self._lock.release()
-            self._index.close()
-            if self._created_folder:
-                shutil.rmtree(self.directory, ignore_errors=True)
+            try:
+                # Not if another run committed to it while this one waited.
+                if self._created_folder and self._index.latest_generation() == 0:
+                    shutil.rmtree(self.directory, ignore_errors=True)
+            finally:
+                self._lock.release()
+                self._index.close()
 
     def _remove_leftovers_quietly(self) -> None:
         """Free the space a failed run took; a later run retries what fails here."""
