@@ -11,7 +11,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from indexer.build import IndexReport, index_paths, split_files
+from indexer.build import IndexReport, index_paths, index_records, split_files
 from indexer.errors import (
     IndexDamaged,
     IndexLocked,
@@ -61,6 +61,7 @@ __all__ = [
     "bundled_seeds",
     "index_directory",
     "index_paths",
+    "index_records",
     "split_files",
     "split_page",
 ]

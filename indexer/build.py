@@ -10,6 +10,7 @@ records no other page holds.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,7 +29,7 @@ from indexer.pages import (
     read_dump,
     read_page,
 )
-from indexer.records import KINDS, Kind, SplitPage
+from indexer.records import KINDS, Kind, Record, SplitPage
 from indexer.segment import split_page
 
 if TYPE_CHECKING:
@@ -299,6 +300,53 @@ def index_paths(
         if run.read == 0 and run.unchanged == 0:
             where = ", ".join(str(root) for root in roots)
             raise NothingIndexed(report, f"no readable page found in {where}")
+    except BaseException:
+        session.cancel()
+        raise
+    return dataclasses.replace(report, documents=session.commit())
+
+
+def index_records(
+    records: Iterable[Record],
+    *,
+    index: PathLike | None = None,
+    rebuild: bool = False,
+    wait_seconds: float = 5.0,
+) -> IndexReport:
+    """Index ready-made records (an article per abstract, say) without page files.
+
+    Each record's ``sources`` name the pages it is on (``Source(key, line)``,
+    e.g. ``Source("scifact/corpus.jsonl:12", 12)``): the index keeps a page
+    entry per key, as for pages read from files, so ``show`` and ``stats``
+    account for every record. A key indexed before is replaced; other pages
+    stay unless ``rebuild``. The records are held in memory until the commit.
+
+    :raises ValueError: a record has no source
+    :raises NothingIndexed: there is no record at all (the index is left as it was)
+    """
+    from indexer.engine import IndexSession, PageEntry
+
+    by_page: dict[str, list[tuple[Record, int]]] = {}
+    kinds: dict[str, Kind] = {}
+    for record in records:
+        if not record.sources:
+            raise ValueError(f"record {record.id} has no source: give it Source(key, line)")
+        kinds[record.id] = record.kind
+        for source in record.sources:
+            by_page.setdefault(source.path, []).append((record, source.line))
+    directory = index_directory(index)
+    size = sum(len(record.text) for held in by_page.values() for record, _ in held)
+    session = IndexSession(directory, rebuild, wait_seconds, input_bytes=size)
+    try:
+        report = IndexReport(directory, len(by_page), dict(Counter(kinds.values())))
+        if not by_page:
+            raise NothingIndexed(report, "no record to index")
+        for key, held in by_page.items():
+            lines = tuple((record.id, line) for record, line in held)
+            digest = hashlib.blake2b(repr(lines).encode("utf-8"), digest_size=16).hexdigest()
+            text_size = sum(len(record.text) for record, _ in held)
+            entry = PageEntry(key, key, text_size, 0, digest, lines)
+            session.put_page(entry, (record for record, _ in held))
     except BaseException:
         session.cancel()
         raise

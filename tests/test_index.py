@@ -43,6 +43,42 @@ def test_report_counts_pages_and_records_by_kind(private_index: Path) -> None:
     assert report.summary().startswith("indexed 1 page (1 article, 8 headlines, 1 footer)")
 
 
+def abstract(number: int, title: str, text: str) -> indexer.Article:
+    return indexer.Article(title, (text,), (indexer.Source(f"corpus.jsonl:{number}", number),))
+
+
+def test_index_records_indexes_ready_made_articles_each_on_its_page(private_index: Path) -> None:
+    report = indexer.index_records(
+        [abstract(1, "Lichen", "Lichens grow on rocks."), abstract(2, "Moss", "Moss likes rain.")]
+    )
+    assert (report.pages_read, report.records) == (2, {"article": 2})
+    with search.open_index(private_index) as opened:
+        hit = opened.search("lichens").hits[0]
+        assert hit.sources == ("corpus.jsonl:1",)
+        assert opened.record(hit.id).sources == (indexer.Source("corpus.jsonl:1", 1),)
+        assert opened.stats().pages_indexed == 2
+
+
+def test_index_records_again_replaces_what_a_page_held(private_index: Path) -> None:
+    indexer.index_records([abstract(1, "Lichen", "Lichens grow on rocks.")])
+    indexer.index_records([abstract(1, "Moss", "Moss likes rain.")])
+    with search.open_index(private_index) as opened:
+        assert opened.search("lichen").total == 0
+        assert opened.search("moss").total == 1
+        assert opened.stats().records["article"] == 1
+
+
+def test_index_records_refuses_a_record_without_a_page(private_index: Path) -> None:
+    with pytest.raises(ValueError, match="no source"):
+        indexer.index_records([indexer.Article("Lichen", ("Lichens grow on rocks.",))])
+    assert not private_index.exists()
+
+
+def test_index_records_with_no_record_raises_nothing_indexed(private_index: Path) -> None:
+    with pytest.raises(indexer.NothingIndexed):
+        indexer.index_records([])
+
+
 def test_no_paths_indexes_the_bundled_seeds(private_index: Path) -> None:
     report = indexer.index_paths()
     assert report.pages_read == len(list(SEEDS.glob("*.txt")))
