@@ -53,7 +53,7 @@ from indexer.errors import (
 )
 from indexer.records import Article, Footer, Headline, Record, Source
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 """Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
 
 MARKER_FILE = "newsdex.json"
@@ -67,8 +67,6 @@ WRITER_FILE = "newsdex-writer.json"
 OPEN_ATTEMPTS = 20
 """Opening retries when a commit removes the files it was about to read."""
 PAGE_KIND = "page"
-TITLE_BOOST = 2.0
-"""A caption or headline says what the text is about: a match there counts double."""
 WRITER_POOL_MB = 512
 """Whoosh's in-memory posting pool: larger pools mean fewer, bigger runs to merge."""
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
@@ -176,7 +174,9 @@ def build_schema() -> Schema:
     return Schema(
         id=ID(unique=True, stored=True),
         kind=ID(stored=True),
-        title=_text_field(stemming, TITLE_BOOST),
+        # Weighed against the body at query time (search.engine.TITLE_WEIGHT),
+        # not here: an index-time boost would be baked into every posting.
+        title=_text_field(stemming),
         body=_text_field(stemming),
         # Footers' text, apart: searches leave boilerplate out unless asked,
         # and a separate field does that at no cost per query.

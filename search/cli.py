@@ -248,6 +248,12 @@ def _echo_skipped(skipped: Iterable[indexer.Skipped]) -> None:
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @offset_option
+@click.option(
+    "--any",
+    "any_word",
+    is_flag=True,
+    help="Records with any of the words, those with more of them first (for questions).",
+)
 @json_option
 @color_option
 @index_option
@@ -260,11 +266,12 @@ def search(
     sort: str,
     limit: int,
     offset: int,
+    any_word: bool,
     as_json: bool,
     color: str,
     index_dir: Path | None,
 ) -> None:
-    """Ranked search with snippets. All words must match unless OR says otherwise.
+    """Ranked search with snippets. All words must match unless OR or --any says otherwise.
 
     \b
     Query language:
@@ -287,6 +294,7 @@ def search(
             offset=offset,
             # JSON Lines carry no total: skip counting, the top hits come faster.
             count=not as_json,
+            match="any" if any_word else "all",
         )
     _print_results(results, as_json, _use_color(color))
 
@@ -325,11 +333,14 @@ def headlines(
 
 def _print_results(results: SearchResults, as_json: bool, color: bool) -> None:
     if not results.hits:
+        if results.any_total:
+            found = f"{results.any_total:,}"
+            click.echo(f"no record has all the words; --any finds {found}", err=True)
         if results.suggestion:
             click.echo(f"did you mean: {results.suggestion}", err=True)
         elif results.total:
             click.echo(f"no hits past --offset {results.offset} ({results.total} in all)", err=True)
-        elif not as_json:
+        elif not as_json and not results.any_total:
             click.echo("no hits", err=True)
         raise click.exceptions.Exit(EXIT_NOTHING)
     if as_json:

@@ -16,3 +16,6 @@ Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[Sort, ...] = ("relevance", "newest", "oldest")
 DEFAULT_KINDS: tuple[Kind, ...] = ("article", "headline")
 """Footers are boilerplate: searched only when asked for."""
+Match = Literal["all", "any"]
+"""Which of a query's words a record must have: all of them, or any (ranked OR)."""
+MATCHES: tuple[Match, ...] = ("all", "any")

@@ -64,6 +64,9 @@ class SearchResults:
     hits: tuple[Hit, ...]
     suggestion: str | None = None
     total_is_exact: bool = True
+    any_total: int = 0
+    """When no record has all the words: how many have at least one of them
+    (what ``match="any"`` would find, counted up to 1,000); else 0."""
 
     def __len__(self) -> int:
         return len(self.hits)

@@ -459,6 +459,24 @@ def test_misspelt_word_exits_1_and_suggests_the_spelling_in_the_index(
     assert "did you mean: syria" in result.stderr.splitlines()
 
 
+def test_search_any_finds_records_with_any_of_the_words(
+    runner: CliRunner, seeded_index: Path
+) -> None:
+    result = newsdex(runner, "search", "Brexit Hodeida", "--any", "--json")
+    assert result.exit_code == 0
+    assert len(json_lines(result.stdout)) == 2
+
+
+@pytest.mark.parametrize("options", [[], ["--json"]])
+def test_search_without_any_says_on_stderr_what_any_would_find(
+    runner: CliRunner, seeded_index: Path, options: list[str]
+) -> None:
+    result = newsdex(runner, "search", "Brexit Hodeida", *options)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == ["no record has all the words; --any finds 2"]
+
+
 def test_unbalanced_quote_exits_2_with_one_line(runner: CliRunner, seeded_index: Path) -> None:
     line = assert_one_line_error(newsdex(runner, "search", '"yellow vest'))
     assert "unbalanced quote" in line

@@ -144,6 +144,52 @@ def test_no_suggestion_for_a_word_nothing_resembles(open_seeded: search.Index) -
     assert open_seeded.search("zqxjvw").suggestion is None
 
 
+def test_match_any_finds_records_with_either_word(open_seeded: search.Index) -> None:
+    assert open_seeded.search("Brexit Hodeida").total == 0
+    assert open_seeded.search("Brexit Hodeida", match="any").total == 2
+
+
+def test_match_any_ranks_records_with_more_of_the_words_first(private_index: Path) -> None:
+    texts = ["lichen moss rain", "lichen fern sand", "lichen moss fern", "pebble sand rain"]
+    indexer.index_records(
+        indexer.Article(f"note {n}", (text,), (indexer.Source(f"notes:{n}", n),))
+        for n, text in enumerate(texts, start=1)
+    )
+    with search.open_index(private_index) as opened:
+        results = opened.search("lichen moss fern", match="any")
+    assert titles(results)[0] == "note 3"
+    assert sorted(titles(results)[1:]) == ["note 1", "note 2"]
+
+
+def test_no_record_with_all_words_says_how_many_have_any(open_seeded: search.Index) -> None:
+    assert open_seeded.search("Brexit Hodeida").any_total == 2
+
+
+def test_any_total_is_zero_when_all_words_found_or_no_word_is(
+    open_seeded: search.Index,
+) -> None:
+    assert open_seeded.search("Brexit backstop").any_total == 0
+    assert open_seeded.search("zqxjvw qwxzvbn").any_total == 0
+
+
+def test_unknown_match_raises_query_error(open_seeded: search.Index) -> None:
+    with pytest.raises(indexer.QueryError, match="unknown match"):
+        open_seeded.search("Syria", match="some")  # type: ignore[arg-type]
+
+
+def test_a_word_in_the_body_outweighs_the_same_word_in_the_caption_alone(
+    private_index: Path,
+) -> None:
+    indexer.index_records(
+        [
+            indexer.Article("lichen", ("moss grows on rocks",), (indexer.Source("a:1", 1),)),
+            indexer.Article("moss", ("lichen grows on rocks",), (indexer.Source("a:2", 2),)),
+        ]
+    )
+    with search.open_index(private_index) as opened:
+        assert titles(opened.search("lichen")) == ["moss", "lichen"]
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [
