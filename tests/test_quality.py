@@ -1,0 +1,61 @@
+"""The search-quality benchmark: its metrics against hand-computed cases, and a reduced run.
+
+The reduced run (5 SciFact queries over about 500 abstracts, 5 misspellings)
+takes seconds and goes through the same code as the full run, so the pipeline
+cannot rot unnoticed: ``python -m benchmarks.quality`` gives the full figures.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from benchmarks import quality
+
+
+def test_ndcg_of_a_hand_computed_ranking() -> None:
+    # Relevant d1 (grade 1) at rank 2 and d2 (grade 2) at rank 3, d3 never found:
+    # DCG = 1/log2(3) + 2/log2(4) = 0.6309 + 1 = 1.6309;
+    # ideal = 2/log2(2) + 1/log2(3) + 1/log2(4) = 2 + 0.6309 + 0.5 = 3.1309.
+    relevant = {"d1": 1, "d2": 2, "d3": 1}
+    ranked = ["x", "d1", "d2", "y"]
+    assert quality.ndcg_at(ranked, relevant) == pytest.approx(1.6309 / 3.1309, abs=1e-4)
+
+
+def test_ndcg_is_one_for_the_ideal_order_and_zero_without_a_relevant_hit() -> None:
+    assert quality.ndcg_at(["a", "b"], {"a": 1, "b": 1}) == pytest.approx(1.0)
+    assert quality.ndcg_at(["x", "y"], {"a": 1}) == 0.0
+
+
+def test_ndcg_counts_only_the_first_k() -> None:
+    ranked = [f"x{n}" for n in range(10)] + ["a"]
+    assert quality.ndcg_at(ranked, {"a": 1}, k=10) == 0.0
+    assert quality.ndcg_at(ranked, {"a": 1}, k=11) == pytest.approx(1 / math.log2(12))
+
+
+def test_recall_is_the_share_of_relevant_found_in_the_first_k() -> None:
+    relevant = {"a": 1, "b": 1, "c": 1, "d": 1}
+    assert quality.recall_at(["a", "x", "c", "b"], relevant, k=3) == 0.5
+    assert quality.recall_at([], relevant) == 0.0
+
+
+def test_claims_become_plain_words_without_query_syntax() -> None:
+    claim = 'ALDH1 expression (in "breast") is NOT linked to: poor* outcome~ [1-2]'
+    assert quality.plain_words(claim) == "ALDH1 expression in breast is linked to poor outcome 1 2"
+
+
+def test_reduced_run_ranks_judged_abstracts_and_prints_the_table(tmp_path: Path) -> None:
+    benchmark = quality.load().reduced(queries=5, documents=300)
+    figures = quality.evaluate(benchmark, tmp_path / "index", misspelling_count=5)
+    assert figures.queries == 5
+    # The judged abstracts of these five claims are found: a broken pipeline gives 0.
+    assert figures.recall >= 0.8
+    assert figures.ndcg >= 0.5
+    assert figures.snippets.hits > 0
+    assert figures.snippets.body_marked == 1.0
+    assert figures.did_you_mean is not None and figures.did_you_mean.pairs == 5
+    table = quality.report(figures)
+    assert "| BM25 flat, Pyserini/Lucene (k1=0.9, b=0.4) | 0.6789 | 0.9253 |" in table
+    assert f"| newsdex (its defaults) | {figures.ndcg:.4f} | {figures.recall:.4f} |" in table
