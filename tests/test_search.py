@@ -239,6 +239,19 @@ def test_refresh_sees_pages_indexed_after_opening(
     assert open_seeded.search("zeppelins").total == 1
 
 
+def test_refreshed_index_scores_as_one_opened_afresh(
+    tmp_path: Path, open_seeded: search.Index, seeded_index: Path
+) -> None:
+    page = write_page(tmp_path, "new.txt", "Syria caption\nA story about Syria and zeppelins.")
+    indexer.index_paths([page], index=seeded_index)
+    open_seeded.refresh()
+    with search.open_index(seeded_index) as fresh:
+        expected = [(hit.id, hit.score) for hit in fresh.search("Syria zeppelins", match="any")]
+    assert [(hit.id, hit.score) for hit in open_seeded.search("Syria zeppelins", match="any")] == (
+        expected
+    )
+
+
 def test_a_field_query_marks_only_that_field(open_seeded: search.Index) -> None:
     hit = open_seeded.search("title:Shughour").hits[0]
     assert hit.kind == "article"
