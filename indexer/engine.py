@@ -13,6 +13,7 @@ record no page holds any more can be removed. Both are written in one commit.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import errno
 import gc
@@ -35,10 +36,11 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Positions
+from whoosh.matching import ReadTooFar
 from whoosh.multiproc import MpWriter, _run_subwriter
 from whoosh.query import Term
 from whoosh.writing import CLEAR, SegmentWriter
@@ -146,8 +148,37 @@ class InliningPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         return super().finish_postings()
 
 
+class BisectingLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
+    """Whoosh's posting list reader, skipping within a block by bisection.
+
+    An AND query leapfrogs its words' posting lists with ``skip_to``; Whoosh
+    then steps through the target block one posting (three method calls) at
+    a time, which was most of the time of a frequent-word query.
+    """
+
+    def skip_to(self, targetid: int) -> None:
+        if not self.is_active():
+            raise ReadTooFar
+        if targetid <= self.id():
+            return
+        if targetid > self.block_max_id():
+            self._skip_to_block(lambda: targetid > self.block_max_id())
+            if not self.is_active():
+                return
+        if self._ids is None:
+            self._read_ids()
+        # The block's last id is at least the target, so the target's place
+        # is inside the block.
+        self._i = bisect.bisect_left(self._ids, targetid, self._i)  # type: ignore[has-type]
+
+
 class NewsdexCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's codec, inlining the postings of terms found in one document."""
+    """Whoosh's codec, inlining the postings of terms found in one document,
+    and reading posting lists with :class:`BisectingLeafMatcher`.
+
+    The codec is saved with each segment, so indexes written with it are read
+    with it too.
+    """
 
     def __init__(self) -> None:
         super().__init__(inlinelimit=INLINE_POSTINGS_BELOW)
@@ -160,6 +191,14 @@ class NewsdexCodec(W3Codec):  # type: ignore[misc]
             compression=self._compression,
             inlinelimit=self._inlinelimit,
         )
+
+    def postings_reader(
+        self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None
+    ) -> Any:
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return BisectingLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
 def _text_field(analyzer: Any, field_boost: float = 1.0) -> TEXT:

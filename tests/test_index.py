@@ -298,3 +298,22 @@ def test_word_of_one_document_is_found_after_later_runs_merge_segments(
         indexer.index_paths([pages], index=private_index)
     with search.open_index(private_index) as index:
         assert [hit.title for hit in index.search("zyxwvutsrq").hits] == ["Caption"]
+
+
+def test_words_and_each_other_across_many_posting_blocks(
+    tmp_path: Path, private_index: Path
+) -> None:
+    # Whoosh keeps 128 postings a block; an AND skips between blocks and then
+    # within one (BisectingLeafMatcher): every page with both words is found.
+    pages = tmp_path / "pages"
+    for number in range(600):
+        words = ["alpha"]
+        words += ["beta"] if number % 3 == 0 else []
+        words += ["gamma"] if number % 7 == 0 else []
+        write_page(pages, f"{number:03}.txt", f"Caption {number}\n\n{' '.join(words)} text.\n")
+    indexer.index_paths([pages], index=private_index)
+    with search.open_index(private_index) as index:
+        found = index.search("beta gamma", limit=100)
+    assert sorted(hit.title for hit in found.hits) == sorted(
+        f"Caption {number}" for number in range(0, 600, 21)
+    )
