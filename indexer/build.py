@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from indexer.errors import NothingIndexed
 from indexer.location import bundled_seeds, index_directory
 from indexer.pages import (
+    MAX_PAGE_BYTES,
     InputFile,
     Page,
     Skipped,
@@ -28,6 +29,7 @@ from indexer.pages import (
     find_inputs,
     read_dump,
     read_page,
+    skip_reasons,
 )
 from indexer.records import KINDS, Kind, Record, SplitPage
 from indexer.segment import split_page
@@ -60,16 +62,16 @@ class IndexReport:
         return self.pages_read + self.pages_unchanged + len(self.skipped)
 
     def summary(self) -> str:
-        """One line for people: pages read, records by kind, skips by reason."""
+        """One line for people: pages seen = indexed + unchanged + skipped (by reason)."""
         records = ", ".join(_count(self.records.get(kind, 0), kind) for kind in KINDS)
-        line = f"indexed {_count(self.pages_read, 'page')} ({records})"
+        line = f"{_count(self.pages_seen, 'page')} seen: {self.pages_read} indexed ({records})"
         if self.pages_unchanged:
-            line += f"; {self.pages_unchanged} unchanged"
+            line += f", {self.pages_unchanged} unchanged"
+        line += f", {len(self.skipped)} skipped"
+        if self.skipped:
+            line += f" ({skip_reasons(self.skipped)})"
         if self.pages_removed:
             line += f"; {self.pages_removed} removed"
-        reasons = Counter(skip.reason.split(":")[0].split(" (")[0] for skip in self.skipped)
-        skipped = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
-        line += f"; skipped {len(self.skipped)}" + (f" ({skipped})" if skipped else "")
         if self.warnings:
             line += f"; {_count(len(self.warnings), 'warning')}"
         return f"{line} -> {self.index_directory}"
@@ -80,23 +82,23 @@ def _count(number: int, noun: str) -> str:
 
 
 def split_files(
-    paths: Iterable[PathLike], text_field: str = "text"
+    paths: Iterable[PathLike], text_field: str = "text", max_page_bytes: int = MAX_PAGE_BYTES
 ) -> Iterator[SplitPage | Skipped]:
     """Split each page under ``paths`` without indexing; unreadable ones are skipped."""
     for found in find_inputs(paths):
         if isinstance(found, Skipped):
             yield found
             continue
-        for page in _pages_of(found, text_field):
+        for page in _pages_of(found, text_field, max_page_bytes):
             yield page if isinstance(page, Skipped) else _split(page)
 
 
-def _pages_of(found: InputFile, text_field: str) -> Iterator[Page | Skipped]:
+def _pages_of(found: InputFile, text_field: str, max_bytes: int) -> Iterator[Page | Skipped]:
     try:
         if found.is_dump:
-            yield from read_dump(found.path, text_field)
+            yield from read_dump(found.path, text_field, max_bytes)
         else:
-            yield read_page(found.path)
+            yield read_page(found.path, max_bytes)
     except UnreadablePage as reason:
         yield Skipped(found.path, str(reason))
 
@@ -115,6 +117,7 @@ class _Run:
     session: IndexSession
     known: dict[str, PageEntry]
     text_field: str
+    max_page_bytes: int = MAX_PAGE_BYTES
     seen: set[str] = field(default_factory=set)
     read: int = 0
     unchanged: int = 0
@@ -126,11 +129,21 @@ class _Run:
 
     def take(self, found: InputFile | Skipped) -> None:
         if isinstance(found, Skipped):
-            self.skipped.append(found)
+            if os.path.lexists(found.path):
+                # There but unusable (a dangling link, a pipe): remembered,
+                # so `stats` accounts for it. A path given that does not
+                # exist is no page, and is only reported.
+                self._skip(found.path, found.path, found.reason)
+            else:
+                self.skipped.append(found)
             return
         self.seen.add(found.path)
         earlier = self.known.get(found.path)
-        if earlier and (earlier.size, earlier.mtime_ns) == (found.size, found.mtime_ns):
+        if earlier and earlier.skipped is not None and not found.is_dump:
+            # Read again: the skip may be gone (a larger --max-page-mb, fixed
+            # permissions), and a skipped page costs at most its first 8 KB.
+            self._page_file(found, earlier)
+        elif earlier and (earlier.size, earlier.mtime_ns) == (found.size, found.mtime_ns):
             self._unchanged_file(earlier, found)
         elif found.is_dump:
             self._dump(found)
@@ -140,10 +153,16 @@ class _Run:
     def _unchanged_file(self, earlier: PageEntry, found: InputFile) -> None:
         if found.is_dump:
             # An unchanged dump: every page indexed from it stays as it is,
-            # even when the dump broke off after them last time.
+            # even when the dump broke off after them last time, and so do
+            # the lines it skipped.
             pages = self._pages_by_dump().get(found.path, [])
             self.seen.update(pages)
-            self.unchanged += len(pages)
+            for key in pages:
+                skipped = self.known[key].skipped
+                if skipped is None:
+                    self.unchanged += 1
+                else:
+                    self.skipped.append(Skipped(key, skipped))
         if earlier.skipped is not None:
             self.skipped.append(Skipped(found.path, earlier.skipped))
         elif not found.is_dump:
@@ -161,7 +180,7 @@ class _Run:
         from indexer.engine import PageEntry
 
         try:
-            page = read_page(found.path)
+            page = read_page(found.path, self.max_page_bytes)
         except UnreadablePage as reason:
             self._skip_file(found, str(reason))
             return
@@ -178,13 +197,14 @@ class _Run:
 
         count = 0
         try:
-            for page in read_dump(found.path, self.text_field):
+            for page in read_dump(found.path, self.text_field, self.max_page_bytes):
                 count += 1
                 if isinstance(page, Skipped):
-                    self.skipped.append(page)
+                    self._skip(page.path, found.path, page.reason)
                     continue
                 if page.key in self.seen:
-                    self.skipped.append(Skipped(page.key, "duplicate of a page read before"))
+                    where = page.line or page.key
+                    self._skip(where, found.path, f"duplicate of a page read before ({page.key})")
                     continue
                 self.seen.add(page.key)
                 earlier = self.known.get(page.key)
@@ -219,14 +239,19 @@ class _Run:
         self.records.update((record.id, record.kind) for record in found)
 
     def _skip_file(self, found: InputFile, reason: str) -> None:
+        self._skip(found.path, found.path, reason, found)
+
+    def _skip(self, key: str, container: str, reason: str, found: InputFile | None = None) -> None:
+        """Report a skip, and remember it in the index so that `stats` accounts for it."""
         from indexer.engine import PageEntry
 
-        self.skipped.append(Skipped(found.path, reason))
-        # Remembered, so `stats` accounts for it and an unchanged file is not reread.
-        entry = PageEntry(
-            found.path, found.path, found.size, found.mtime_ns, skipped=reason,
-            is_dump=found.is_dump,
-        )  # fmt: skip
+        self.skipped.append(Skipped(key, reason))
+        self.seen.add(key)
+        entry = PageEntry(key, container, skipped=reason)
+        if found is not None:
+            entry = dataclasses.replace(
+                entry, size=found.size, mtime_ns=found.mtime_ns, is_dump=found.is_dump
+            )
         self.session.put_page(entry, ())
 
     def remove_vanished(self, roots: Sequence[Path]) -> None:
@@ -253,6 +278,7 @@ def index_paths(
     rebuild: bool = False,
     wait_seconds: float = 5.0,
     text_field: str = "text",
+    max_page_bytes: int = MAX_PAGE_BYTES,
     progress: Progress | None = None,
 ) -> IndexReport:
     """Index the pages under ``paths`` (the bundled seeds when empty).
@@ -268,6 +294,8 @@ def index_paths(
     :param rebuild: start afresh: the index holds exactly these pages afterwards
     :param wait_seconds: how long to wait for another writer to finish
     :param text_field: the field holding a dumped page's text
+    :param max_page_bytes: pages larger than this are skipped ("too large"),
+        never read whole: it bounds the memory one page can take
     :param progress: called with (bytes done, bytes in all) after each file
     """
     # Imported here so that `import indexer` stays light: Whoosh loads only
@@ -280,7 +308,7 @@ def index_paths(
     total = sum(found.size for found in inputs if isinstance(found, InputFile))
     session = IndexSession(directory, rebuild, wait_seconds, input_bytes=total)
     try:
-        run = _Run(session, session.known_pages(), text_field)
+        run = _Run(session, session.known_pages(), text_field, max_page_bytes)
         done = 0
         for found in inputs:
             run.take(found)

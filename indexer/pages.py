@@ -11,6 +11,9 @@ import gzip
 import hashlib
 import json
 import os
+import re
+import stat
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +21,14 @@ from pathlib import Path
 PAGE_SUFFIX = ".txt"
 DUMP_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz")
 MAX_PAGE_BYTES = 50 * 1024 * 1024
-"""Pages larger than this are skipped: no real news page comes near it."""
+"""Pages larger than this are skipped by default: no real news page comes near it."""
 
 _BINARY_SNIFF_BYTES = 8192
+_MOSTLY = 0.25
+"""A page with more than this share of control characters, or of bytes that
+are not UTF-8, is not text (a Latin-1 page has a few per cent)."""
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_SKIP_CHUNK_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,8 @@ class Page:
     warnings: tuple[str, ...] = ()
     url: str | None = None
     timestamp: str | None = None
+    line: str | None = None
+    """Where a dumped page was found (``dump-path:line``); None for a page file."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,17 @@ class Skipped:
 
     path: str
     reason: str
+
+    @property
+    def category(self) -> str:
+        """The reason without its details ("unreadable", "too large", "not JSON"...)."""
+        return self.reason.split(":")[0].split(" (")[0]
+
+
+def skip_reasons(skipped: Iterable[Skipped]) -> str:
+    """How many were skipped for each reason, e.g. "1 binary, 2 empty"."""
+    reasons = Counter(skip.category for skip in skipped)
+    return ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
 
 
 class UnreadablePage(Exception):
@@ -96,6 +117,9 @@ def _stat(path: Path) -> InputFile | Skipped:
         status = path.stat()
     except OSError as error:
         return Skipped(str(path), f"unreadable: {error.strerror or error}")
+    if not stat.S_ISREG(status.st_mode):
+        # A named pipe would block the run on open(); a device never ends.
+        return Skipped(str(path), "not a regular file")
     return InputFile(str(path), status.st_size, status.st_mtime_ns)
 
 
@@ -104,38 +128,57 @@ def digest_of(raw: bytes) -> str:
 
 
 def read_page(path: str, max_bytes: int = MAX_PAGE_BYTES) -> Page:
-    """Read one page file as UTF-8; raise :class:`UnreadablePage` if it is not text."""
+    """Read one page file as UTF-8; raise :class:`UnreadablePage` if it is not text.
+
+    Never holds more than ``max_bytes`` (plus one) of the file in memory, even
+    if the file grows while it is read; a binary file costs its first 8 KB.
+    """
     try:
         size = os.stat(path).st_size
         if size > max_bytes:
-            raise UnreadablePage(f"too large ({size:,} bytes)")
+            raise UnreadablePage(f"too large ({size:,} bytes, the limit is {max_bytes:,})")
         with open(path, "rb") as file:
-            raw = file.read(max_bytes + 1)
+            head = file.read(min(_BINARY_SNIFF_BYTES, max_bytes + 1))
+            _refuse_binary(head)
+            raw = head + file.read(max_bytes + 1 - len(head))
     except OSError as error:
         raise UnreadablePage(f"unreadable: {error.strerror or error}") from error
     if len(raw) > max_bytes:
-        raise UnreadablePage(f"too large (over {max_bytes:,} bytes)")
+        raise UnreadablePage(f"too large (over {max_bytes:,} bytes, the limit)")
     text, warnings = decode_page(raw, path)
     return Page(path, text, digest_of(raw), warnings)
+
+
+def _refuse_binary(head: bytes) -> None:
+    """Raise :class:`UnreadablePage` if the first bytes of a page are not text.
+
+    The test git and grep use (text has no NUL byte), and one for binary
+    data without NULs: text is not mostly control characters.
+    """
+    if b"\x00" in head[:_BINARY_SNIFF_BYTES]:
+        raise UnreadablePage("binary")
+    sniffed = head[:_BINARY_SNIFF_BYTES].decode("latin-1")
+    if len(_CONTROL_CHARACTERS.findall(sniffed)) > _MOSTLY * len(sniffed):
+        raise UnreadablePage("binary")
 
 
 def decode_page(raw: bytes, where: str) -> tuple[str, tuple[str, ...]]:
     """The page's text; raise :class:`UnreadablePage` if it is empty or binary.
 
     Bytes that are not UTF-8 are replaced (U+FFFD) and the page is kept, with
-    a warning: losing a whole page to one bad byte would be worse.
+    a warning: losing a whole page to one bad byte would be worse. A page
+    that is mostly such bytes is not UTF-8 text at all and is skipped.
     """
     if not raw.strip():
         raise UnreadablePage("empty")
-    # The same test git and grep use: text files do not contain NUL bytes.
-    if b"\x00" in raw[:_BINARY_SNIFF_BYTES]:
-        raise UnreadablePage("binary")
+    _refuse_binary(raw)
     try:
         return raw.decode("utf-8"), ()
     except UnicodeDecodeError:
-        return raw.decode("utf-8", errors="replace"), (
-            f"{where}: bytes that are not UTF-8 were replaced",
-        )
+        text = raw.decode("utf-8", errors="replace")
+    if text.count("\ufffd") > _MOSTLY * len(text):
+        raise UnreadablePage("not UTF-8 text (most bytes are not UTF-8)")
+    return text, (f"{where}: bytes that are not UTF-8 were replaced",)
 
 
 def read_dump(
@@ -144,18 +187,28 @@ def read_dump(
     """Yield the pages of a JSON Lines dump, one per line, streamed.
 
     A line that is not a JSON object with a string ``text_field`` is skipped
-    with its reason; a dump that cannot be opened or decompressed raises
-    :class:`UnreadablePage` (before any page, or where it breaks off).
+    with its reason, and so is a line longer than ``max_bytes``, without ever
+    holding more of it in memory; a dump that cannot be opened or
+    decompressed raises :class:`UnreadablePage` (before any page, or where it
+    breaks off).
     """
     opener = gzip.open if path.endswith(".gz") else open
     try:
         with opener(path, "rb") as lines:
-            for number, line in enumerate(lines, start=1):
+            number = 0
+            while line := lines.readline(max_bytes + 1):
+                number += 1
                 where = f"{path}:{number}"
+                if len(line) > max_bytes and not line.endswith(b"\n"):
+                    # Past the limit: read the rest of the line in chunks, unkept.
+                    while (rest := lines.readline(_SKIP_CHUNK_BYTES)) and not rest.endswith(b"\n"):
+                        pass
+                    yield Skipped(where, f"too large (over {max_bytes:,} bytes, the limit)")
+                    continue
                 if not line.strip():
                     continue
                 try:
-                    yield _dumped_page(line, where, text_field, max_bytes)
+                    yield _dumped_page(line, where, text_field)
                 except UnreadablePage as reason:
                     yield Skipped(where, str(reason))
     except (OSError, EOFError) as error:
@@ -163,9 +216,7 @@ def read_dump(
         raise UnreadablePage(f"unreadable: {why}") from error
 
 
-def _dumped_page(line: bytes, where: str, text_field: str, max_bytes: int) -> Page:
-    if len(line) > max_bytes:
-        raise UnreadablePage(f"too large ({len(line):,} bytes)")
+def _dumped_page(line: bytes, where: str, text_field: str) -> Page:
     try:
         record = json.loads(line)
     except ValueError as error:
@@ -178,7 +229,9 @@ def _dumped_page(line: bytes, where: str, text_field: str, max_bytes: int) -> Pa
     raw = text.encode("utf-8", errors="surrogatepass")
     if not text.strip():
         raise UnreadablePage("empty")
+    if "\x00" in text[:_BINARY_SNIFF_BYTES]:
+        raise UnreadablePage("binary")
     url = record.get("url") if isinstance(record.get("url"), str) else None
     stamp = record.get("timestamp")
     timestamp = str(stamp) if stamp is not None else None
-    return Page(url or where, text, digest_of(raw), (), url, timestamp)
+    return Page(url or where, text, digest_of(raw), (), url, timestamp, where)

@@ -18,6 +18,7 @@ import click
 
 import indexer
 from indexer.errors import NewsdexError
+from indexer.pages import MAX_PAGE_BYTES
 from search import render
 from search.options import SORTS
 from search.results import SearchResults
@@ -29,6 +30,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_FOUND, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+MEGABYTE = 1024 * 1024
 
 
 class NewsdexClickError(click.ClickException):
@@ -154,6 +156,13 @@ def cli() -> None:
     show_default=True,
     help="The field holding a page's text in JSON Lines dumps.",
 )
+@click.option(
+    "--max-page-mb",
+    type=click.FloatRange(min=0, min_open=True),
+    default=MAX_PAGE_BYTES / MEGABYTE,
+    show_default=True,
+    help="Skip pages larger than this many MB (1 MB = 1,048,576 bytes), unread.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only: no progress, no summary.")
 @_library_errors
 def index(
@@ -162,6 +171,7 @@ def index(
     rebuild: bool,
     wait: float,
     text_field: str,
+    max_page_mb: float,
     quiet: bool,
 ) -> None:
     """Index the pages in PATHS: .txt files, JSON Lines dumps, folders of them.
@@ -185,6 +195,7 @@ def index(
             rebuild=rebuild,
             wait_seconds=wait,
             text_field=text_field,
+            max_page_bytes=max(1, int(max_page_mb * MEGABYTE)),
             progress=bar,
         )
     except indexer.NothingIndexed as error:

@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from indexer.pages import Skipped
+from indexer.pages import Skipped, skip_reasons
 from indexer.records import Article, Footer, Headline, Record, SplitPage
 from search.results import Hit, IndexStats, Snippet
 
@@ -113,6 +113,7 @@ def stats_json(stats: IndexStats) -> dict[str, Any]:
     return {
         "index": str(stats.index_directory),
         "size_bytes": stats.size_bytes,
+        "pages_seen": stats.pages_seen,
         "pages_indexed": stats.pages_indexed,
         "pages_skipped": len(stats.skipped),
         "records": stats.records,
@@ -132,10 +133,12 @@ def skipped_json(skip: Skipped) -> dict[str, str]:
 def stats_text(stats: IndexStats) -> str:
     document = stats_json(stats)
     records = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in stats.records.items())
+    reasons = f" ({skip_reasons(stats.skipped)})" if stats.skipped else ""
     lines = [
         f"index               {document['index']}",
         f"size                {stats.size_bytes:,} bytes",
-        f"pages               {stats.pages_indexed} indexed, {len(stats.skipped)} skipped",
+        f"pages               {stats.pages_seen} seen: {stats.pages_indexed} indexed, "
+        f"{len(stats.skipped)} skipped{reasons}",
         f"records             {records}",
         f"headlines           {stats.headline_occurrences} occurrences, "
         f"{document['unique_headlines']} unique",

@@ -89,3 +89,8 @@ class IndexStats:
     last_published: datetime | None
     warnings: int
     skipped: tuple[Skipped, ...] = field(default=())
+
+    @property
+    def pages_seen(self) -> int:
+        """Every page the index accounts for: indexed or skipped with a reason."""
+        return self.pages_indexed + len(self.skipped)

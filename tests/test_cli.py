@@ -110,7 +110,7 @@ def test_index_without_paths_indexes_the_bundled_seeds_with_a_one_line_summary(
     assert result.exit_code == 0
     assert result.stdout == ""
     assert result.stderr == (
-        f"indexed 1 page (1 article, 8 headlines, 1 footer); skipped 0 -> {private_index}\n"
+        f"1 page seen: 1 indexed (1 article, 8 headlines, 1 footer), 0 skipped -> {private_index}\n"
     )
 
 
@@ -130,8 +130,8 @@ def test_index_reports_each_skipped_file_on_its_own_line_and_counts_reasons(
         f"skipped {binary}: binary",
         f"skipped {empty}: empty",
         f"skipped {missing}: no such file or folder",
-        "indexed 1 page (1 article, 8 headlines, 1 footer); "
-        f"skipped 3 (1 binary, 1 empty, 1 no such file or folder) -> {private_index}",
+        "4 pages seen: 1 indexed (1 article, 8 headlines, 1 footer), "
+        f"3 skipped (1 binary, 1 empty, 1 no such file or folder) -> {private_index}",
     ]
 
 
@@ -856,6 +856,7 @@ def test_stats_json_counts_what_the_seed_index_holds(runner: CliRunner, seeded_i
     assert isinstance(stats.pop("size_bytes"), int)
     assert stats == {
         "index": str(seeded_index),
+        "pages_seen": 1,
         "pages_indexed": 1,
         "pages_skipped": 0,
         "records": {"article": 1, "headline": 8, "footer": 1},
@@ -887,7 +888,7 @@ def test_stats_prints_pages_records_and_dates_for_people(
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert f"index               {seeded_index}" in lines
-    assert "pages               1 indexed, 0 skipped" in lines
+    assert "pages               1 seen: 1 indexed, 0 skipped" in lines
     assert "published           2018-12-13T11:33:00Z .. 2018-12-14T18:45:00Z" in lines
     [records] = [line for line in lines if line.startswith("records ")]
     for count in ("1 article", "8 headline", "1 footer"):
@@ -1020,7 +1021,7 @@ def test_index_reads_dumps_with_the_text_field_given(runner: CliRunner, tmp_path
     dump.write_text(json.dumps({"url": "https://a.example/1", "body": "Caption\nText."}) + "\n")
     result = newsdex(runner, "index", str(dump), "--text-field", "body")
     assert result.exit_code == 0
-    assert result.stderr.startswith("indexed 1 page (1 article, 0 headlines, 0 footers)")
+    assert result.stderr.startswith("1 page seen: 1 indexed (1 article, 0 headlines, 0 footers)")
     hit = json_lines(newsdex(runner, "search", "caption", "--json").stdout)[0]
     assert hit["sources"] == ["https://a.example/1"]
 

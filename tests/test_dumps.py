@@ -127,7 +127,7 @@ def test_the_same_url_twice_in_a_run_is_indexed_once(tmp_path: Path, private_ind
     rows = [{"url": "same", "text": page("First")}, {"url": "same", "text": page("Second")}]
     report = indexer.index_paths([write_dump(tmp_path / "d.jsonl", rows)], index=private_index)
     assert report.pages_read == 1
-    assert [skip.reason for skip in report.skipped] == ["duplicate of a page read before"]
+    assert [skip.reason for skip in report.skipped] == ["duplicate of a page read before (same)"]
 
 
 def test_a_dump_that_breaks_off_keeps_the_pages_before_the_break(

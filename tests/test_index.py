@@ -40,7 +40,7 @@ def test_report_counts_pages_and_records_by_kind(private_index: Path) -> None:
     report = indexer.index_paths([SEEDS], index=private_index)
     assert report.pages_read == 1
     assert report.records == {"article": 1, "headline": 8, "footer": 1}
-    assert report.summary().startswith("indexed 1 page (1 article, 8 headlines, 1 footer)")
+    assert report.summary().startswith("1 page seen: 1 indexed (1 article, 8 headlines, 1 footer)")
 
 
 def abstract(number: int, title: str, text: str) -> indexer.Article:
@@ -160,7 +160,7 @@ def test_unreadable_files_are_skipped_with_their_reason(
     report = indexer.index_paths([folder], index=private_index)
     assert report.pages_read == 1
     assert [(Path(s.path).name, s.reason) for s in report.skipped] == [("bad.txt", reason)]
-    assert f"skipped 1 (1 {reason})" in report.summary()
+    assert f"1 skipped (1 {reason})" in report.summary()
     numbers = stats_of(private_index)
     assert [(Path(s.path).name, s.reason) for s in numbers.skipped] == [("bad.txt", reason)]
 
