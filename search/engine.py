@@ -77,6 +77,19 @@ counts twice; half a weight for the caption keeps it ahead of the body without
 letting a caption word outweigh the text (SciFact nDCG@10: 0.658 at 1.0, 0.688
 at 0.5)."""
 
+# Bounds on queries that expand to many index words. Whoosh ORs together every
+# word a pattern, range or fuzzy term expands to; on 5,000 pages `?*` (25,000
+# words) took 19 s and `ab~9` 40 s. Lucene has the same limits (no leading
+# wildcard, at most 2 edits, at most 1,024 clauses).
+MIN_PATTERN_LETTERS = 2
+"""Letters a wildcard needs before its first * or ?: `*ing` scans every word."""
+MAX_FUZZY_EDITS = 2
+MIN_FUZZY_SAME_LETTERS = 1
+"""A fuzzy word's matches share its first letter (as most typos do): 15x fewer words to try."""
+MAX_EXPANSIONS = 1024
+"""Index words one pattern, range or fuzzy term may stand for (per field)."""
+_DANGLING_FIELD = re.compile(r"(?<![\w:])(\w+):(?=\s|\)|$)")
+
 
 def open_index(index: str | Path | None = None, *, mmap: bool = False) -> Index:
     """Open the index at ``index`` (default: ``$NEWSDEX_INDEX`` or the user's data folder).
@@ -323,6 +336,13 @@ class Index:
             )
         if text.count("(") != text.count(")"):
             raise QueryError(f"unbalanced parenthesis in query {text!r}")
+        unquoted = re.sub(r'"[^"]*"', " ", text)
+        for dangling in _DANGLING_FIELD.finditer(unquoted):
+            if dangling[1] in self._index.schema.names():
+                raise QueryError(
+                    f"nothing to search for after {dangling[0]!r} in query {text!r}",
+                    hint=f"write the word right after the colon: {dangling[1]}:brexit",
+                )
         try:
             parsed = self._parser(kind, match).parse(text)
         except Exception as error:  # Whoosh raises many types for odd input
@@ -339,7 +359,50 @@ class Index:
                     f"cannot search the field {field!r}",
                     hint="use title: or body:, and --kind, --since, --until",
                 )
-        return parsed
+        return parsed.accept(functools.partial(self._bounded, kinds=_wanted_kinds(kind)))
+
+    def _bounded(self, query: whoosh_query.Query, kinds: tuple[Kind, ...]) -> whoosh_query.Query:
+        """The query part as it is run, or a :class:`QueryError` if it would expand too far.
+
+        Applied to every part of a parsed query: see :data:`MAX_EXPANSIONS`.
+        """
+        if isinstance(query, whoosh_query.Every):
+            # `*` alone: every record of the kinds asked (that have the field).
+            # Whoosh's own reads every posting of the field (15 s on 5,000
+            # pages), and `*:*` would match the page documents too.
+            field = query.field()
+            return whoosh_query.Or(
+                [
+                    whoosh_query.Term("kind", kind)
+                    for kind in kinds
+                    if field is None or field in FIELDS_OF_KIND[kind]
+                ]
+            )
+        if isinstance(query, whoosh_query.Prefix | whoosh_query.Wildcard):
+            letters = re.split(r"[*?\[]", query.text, maxsplit=1)[0]
+            if len(letters) < MIN_PATTERN_LETTERS:
+                raise QueryError(
+                    f"{query.text!r} has fewer than {MIN_PATTERN_LETTERS} letters before its"
+                    " first * or ?",
+                    hint="too many words would match; give more letters",
+                )
+        if isinstance(query, whoosh_query.FuzzyTerm):
+            if query.maxdist > MAX_FUZZY_EDITS:
+                raise QueryError(
+                    f"{query.text}~{query.maxdist} allows more than {MAX_FUZZY_EDITS} edits",
+                    hint="use word~ (one edit) or word~2",
+                )
+            query.prefixlength = max(query.prefixlength, MIN_FUZZY_SAME_LETTERS)
+        if isinstance(query, whoosh_query.MultiTerm):
+            expansions = itertools.islice(
+                query.expanded_terms(self._searcher.reader()), MAX_EXPANSIONS + 1
+            )
+            if sum(1 for _ in expansions) > MAX_EXPANSIONS:
+                raise QueryError(
+                    f"{query} matches more than {MAX_EXPANSIONS:,} words of the index",
+                    hint="give more letters, or search the words themselves",
+                )
+        return query
 
     def _run(
         self,
