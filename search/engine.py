@@ -80,15 +80,23 @@ at 0.5)."""
 # Bounds on queries that expand to many index words. Whoosh ORs together every
 # word a pattern, range or fuzzy term expands to; on 5,000 pages `?*` (25,000
 # words) took 19 s and `ab~9` 40 s. Lucene has the same limits (no leading
-# wildcard, at most 2 edits, at most 1,024 clauses).
+# wildcard, at most 2 edits, at most 1,024 clauses; this one is stricter).
+MAX_QUERY_CHARACTERS = 1000
+"""Longer queries are refused: Whoosh's parser takes time quadratic in some
+queries' length (10,000 "[" took 8 s), and no one types a query this long."""
+MAX_CORRECTED_LETTERS = 40
+"""Longer words get no spelling suggestion: Whoosh's edit-distance automaton
+for a 10,000-letter word took 24 s to build."""
 MIN_PATTERN_LETTERS = 2
 """Letters a wildcard needs before its first * or ?: `*ing` scans every word."""
 MAX_FUZZY_EDITS = 2
 MIN_FUZZY_SAME_LETTERS = 1
 """A fuzzy word's matches share its first letter (as most typos do): 15x fewer words to try."""
-MAX_EXPANSIONS = 1024
-"""Index words one pattern, range or fuzzy term may stand for (per field)."""
-_DANGLING_FIELD = re.compile(r"(?<![\w:])(\w+):(?=\s|\)|$)")
+MAX_EXPANSIONS = 256
+"""Index words one pattern, range or fuzzy term may stand for (per field). Query
+time grows with it: on 5,000 pages the slowest 2-letter prefix took 11 s
+under a limit of 1,024 (Lucene's), 3 s under this one."""
+_FIELD_NAME = re.compile(r"(?<![\w:])(\w+):")
 
 
 def open_index(index: str | Path | None = None, *, mmap: bool = False) -> Index:
@@ -329,27 +337,28 @@ class Index:
         self, text: str, kind: KindFilter = None, match: Match = "all"
     ) -> whoosh_query.Query:
         """A Whoosh query, or a :class:`QueryError` that says what to fix."""
+        if len(text) > MAX_QUERY_CHARACTERS:
+            raise QueryError(
+                f"the query is {len(text):,} characters long; the limit is"
+                f" {MAX_QUERY_CHARACTERS:,}",
+                hint="search for fewer words",
+            )
+        shown = _shortened(text)
         if text.count('"') % 2:
             raise QueryError(
-                f"unbalanced quote in query {text!r}",
+                f"unbalanced quote in query {shown}",
                 hint='close the phrase with a second "',
             )
         if text.count("(") != text.count(")"):
-            raise QueryError(f"unbalanced parenthesis in query {text!r}")
-        unquoted = re.sub(r'"[^"]*"', " ", text)
-        for dangling in _DANGLING_FIELD.finditer(unquoted):
-            if dangling[1] in self._index.schema.names():
-                raise QueryError(
-                    f"nothing to search for after {dangling[0]!r} in query {text!r}",
-                    hint=f"write the word right after the colon: {dangling[1]}:brexit",
-                )
+            raise QueryError(f"unbalanced parenthesis in query {shown}")
+        self._check_field_names(text, shown)
         try:
             parsed = self._parser(kind, match).parse(text)
         except Exception as error:  # Whoosh raises many types for odd input
-            raise QueryError(f"cannot parse query {text!r}: {error}") from error
+            raise QueryError(f"cannot parse query {shown}: {error}") from error
         if parsed is whoosh_query.NullQuery or isinstance(parsed, type(whoosh_query.NullQuery)):
             raise QueryError(
-                f"query {text!r} has no word to search for",
+                f"query {shown} has no word to search for",
                 hint="very common words such as 'the' are not indexed",
             )
         for leaf in parsed.leaves():
@@ -360,6 +369,28 @@ class Index:
                     hint="use title: or body:, and --kind, --since, --until",
                 )
         return parsed.accept(functools.partial(self._bounded, kinds=_wanted_kinds(kind)))
+
+    def _check_field_names(self, text: str, shown: str) -> None:
+        """Refuse `id:x` (not a text field) and `title:` with nothing after it.
+
+        Whoosh would search `title:` for the word "title", and reads a name
+        that is not a field of the index (`nosuch:word`) as words, as here.
+        """
+        unquoted = re.sub(r'"[^"]*"', " ", text)
+        for named in _FIELD_NAME.finditer(unquoted):
+            field, after = named[1], unquoted[named.end() : named.end() + 1]
+            if field not in self._index.schema.names():
+                continue
+            if field not in SEARCHABLE_FIELDS:
+                raise QueryError(
+                    f"cannot search the field {field!r}",
+                    hint="use title: or body:, and --kind, --since, --until",
+                )
+            if not after.strip() or after == ")":
+                raise QueryError(
+                    f"nothing to search for after '{field}:' in query {shown}",
+                    hint=f"write the word right after the colon: {field}:brexit",
+                )
 
     def _bounded(self, query: whoosh_query.Query, kinds: tuple[Kind, ...]) -> whoosh_query.Query:
         """The query part as it is run, or a :class:`QueryError` if it would expand too far.
@@ -486,6 +517,8 @@ class Index:
             word = found.group()
             after = text[found.end() : found.end() + 1]
             if word in _OPERATORS or after in (":", "*", "?", "~"):
+                continue
+            if len(word) > MAX_CORRECTED_LETTERS:
                 continue
             replacement = self._correct(word.lower(), fields)
             if replacement is not None:
@@ -667,6 +700,11 @@ class _BM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
         self.K1 = k1
         self.qf = qf
         self.setup(searcher, fieldname, text)
+
+
+def _shortened(text: str) -> str:
+    """The query as error messages quote it: one line, at most about 60 characters."""
+    return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
 
 def _wanted_kinds(kind: KindFilter) -> tuple[Kind, ...]:

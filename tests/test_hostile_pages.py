@@ -11,12 +11,15 @@ import json
 import os
 import time
 import tracemalloc
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import indexer
 import search
@@ -383,3 +386,66 @@ def test_split_page_of_a_paragraph_broken_over_a_million_lines_takes_linear_time
     assert time.monotonic() - started < 30
     assert split.article is not None
     assert split.article.paragraphs == (" ".join(["word"] * 1_000_000),)
+
+
+# Fuzz: split_page on hostile text ---------------------------------------------
+
+HOSTILE_PIECES = [
+    "GMT 18:45 2018 Friday ,14 December",
+    "GMT 9:05 2019 Monday , 1 April",
+    "GMT 25:61 2018 Friday ,31 February",
+    "GMT 0:00 0000 Monday ,0 January",
+    "GMT 23:59 9999 Friday ,31 December",
+    "GMT 18:45 2018 Friday ,14 Decemberist",
+    "Maintained and developed by",
+    "Copyright",
+    "©",
+    "\x00",
+    "\ufeff",
+    "\r\n",
+    "\r",
+    "\n",
+    "\u2028",
+    "\u0627\u0644\u0633\u0644\u0627\u0645",
+    "\u202e",
+    "e\u0301\u0301",
+    "\U0001f600\u200d\U0001f4bb",
+    "\ud800",
+    "headline text",
+    "lowercase continuation",
+]
+HOSTILE_TEXT = st.tuples(
+    st.lists(
+        st.one_of(st.sampled_from(HOSTILE_PIECES), st.text(max_size=8)),
+        max_size=20,
+    ).map("".join),
+    st.integers(1, 2000),
+).map(lambda text_times: text_times[0] * text_times[1])
+
+
+def visible(text: str) -> Counter[str]:
+    """Characters split_page keeps: not whitespace, not a BOM, not a lone surrogate."""
+    return Counter(
+        char
+        for char in text
+        if not char.isspace() and char != "\ufeff" and not 0xD800 <= ord(char) <= 0xDFFF
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(HOSTILE_TEXT)
+def test_split_page_of_hostile_text_never_raises_nor_invents_text(text: str) -> None:
+    split = split_page(text, "hostile.txt")
+    pieces: list[str] = []
+    if split.article is not None:
+        pieces += [split.article.title, *split.article.paragraphs]
+    pieces += [headline.text for headline in split.headlines]
+    if split.footer is not None:
+        pieces += split.footer.lines
+    assert visible("".join(pieces)) <= visible(text)
+    line_count = text.count("\n") + text.count("\r") + 1
+    for record in split.records:
+        assert record.id
+        assert all(1 <= source.line <= line_count for source in record.sources)
+    for headline in split.headlines:
+        assert headline.published.tzinfo is UTC
