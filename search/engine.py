@@ -7,6 +7,7 @@ as a context manager).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import math
@@ -93,9 +94,11 @@ MAX_FUZZY_EDITS = 2
 MIN_FUZZY_SAME_LETTERS = 1
 """A fuzzy word's matches share its first letter (as most typos do): 15x fewer words to try."""
 MAX_EXPANSIONS = 256
-"""Index words one pattern, range or fuzzy term may stand for (per field). Query
-time grows with it: on 5,000 pages the slowest 2-letter prefix took 11 s
-under a limit of 1,024 (Lucene's), 3 s under this one."""
+"""Index words the patterns, ranges and fuzzy words of one query may stand for,
+all fields together. Query time grows with it: on 5,000 pages the slowest
+2-letter prefix took 11 s under a limit of 1,024 (Lucene's), 3 s under this one."""
+MAX_PATTERNS = 10
+"""Patterns, ranges and fuzzy words in one query: each costs a walk of the index's words."""
 _FIELD_NAME = re.compile(r"(?<![\w:])(\w+):")
 
 
@@ -368,7 +371,9 @@ class Index:
                     f"cannot search the field {field!r}",
                     hint="use title: or body:, and --kind, --since, --until",
                 )
-        return parsed.accept(functools.partial(self._bounded, kinds=_wanted_kinds(kind)))
+        expanded = _Expansions()
+        bounded = functools.partial(self._bounded, kinds=_wanted_kinds(kind), expanded=expanded)
+        return parsed.accept(bounded)
 
     def _check_field_names(self, text: str, shown: str) -> None:
         """Refuse `id:x` (not a text field) and `title:` with nothing after it.
@@ -392,10 +397,13 @@ class Index:
                     hint=f"write the word right after the colon: {field}:brexit",
                 )
 
-    def _bounded(self, query: whoosh_query.Query, kinds: tuple[Kind, ...]) -> whoosh_query.Query:
+    def _bounded(
+        self, query: whoosh_query.Query, kinds: tuple[Kind, ...], expanded: _Expansions
+    ) -> whoosh_query.Query:
         """The query part as it is run, or a :class:`QueryError` if it would expand too far.
 
-        Applied to every part of a parsed query: see :data:`MAX_EXPANSIONS`.
+        Applied to every part of a parsed query in turn, adding up in
+        ``expanded``: see :data:`MAX_EXPANSIONS` and :data:`MAX_PATTERNS`.
         """
         if isinstance(query, whoosh_query.Every):
             # `*` alone: every record of the kinds asked (that have the field).
@@ -425,12 +433,20 @@ class Index:
                 )
             query.prefixlength = max(query.prefixlength, MIN_FUZZY_SAME_LETTERS)
         if isinstance(query, whoosh_query.MultiTerm):
-            expansions = itertools.islice(
-                query.expanded_terms(self._searcher.reader()), MAX_EXPANSIONS + 1
-            )
-            if sum(1 for _ in expansions) > MAX_EXPANSIONS:
+            typed = str(query).split(":", 1)[-1]  # without the field: as typed
+            expanded.patterns.add((type(query).__name__, typed))
+            if len(expanded.patterns) > MAX_PATTERNS:
                 raise QueryError(
-                    f"{query} matches more than {MAX_EXPANSIONS:,} words of the index",
+                    f"the query has more than {MAX_PATTERNS} patterns, ranges and fuzzy words",
+                    hint="search for fewer of them at a time",
+                )
+            allowed = MAX_EXPANSIONS - expanded.words
+            words = itertools.islice(query.expanded_terms(self._searcher.reader()), allowed + 1)
+            expanded.words += sum(1 for _ in words)
+            if expanded.words > MAX_EXPANSIONS:
+                raise QueryError(
+                    f"{typed!r} takes the query past {MAX_EXPANSIONS:,} words of the index"
+                    " (its patterns, ranges and fuzzy words together)",
                     hint="give more letters, or search the words themselves",
                 )
         return query
@@ -700,6 +716,14 @@ class _BM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
         self.K1 = k1
         self.qf = qf
         self.setup(searcher, fieldname, text)
+
+
+@dataclasses.dataclass
+class _Expansions:
+    """What the patterns of one query expanded to so far."""
+
+    words: int = 0
+    patterns: set[tuple[str, str]] = dataclasses.field(default_factory=set)
 
 
 def _shortened(text: str) -> str:

@@ -166,9 +166,25 @@ def test_a_pattern_standing_for_too_many_words_is_refused(
 ) -> None:
     monkeypatch.setattr("search.engine.MAX_EXPANSIONS", 100)
     message = refusal(opened, "a1*")  # a1, a10..a19, a100..a199: 111 words
-    assert "matches more than 100 words of the index" in message
+    assert message.startswith("'a1*' takes the query past 100 words of the index")
     assert "give more letters" in message
     assert opened.search("a19*").total == 1
+
+
+def test_the_expansion_limit_counts_all_patterns_of_a_query_together(
+    opened: search.Index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("search.engine.MAX_EXPANSIONS", 100)
+    assert opened.search("a19* OR a29*").total == 1  # 11 words each
+    query = " OR ".join(f"a{n}*" for n in range(10, 20))  # 10 patterns of 11 words each
+    assert "takes the query past 100 words" in refusal(opened, query)
+
+
+def test_a_query_may_hold_at_most_ten_patterns(opened: search.Index) -> None:
+    ten = " OR ".join(f"zz{n}*" for n in range(10))
+    assert opened.search(ten).total == 0
+    message = refusal(opened, ten + " OR zz10*")
+    assert message.startswith("the query has more than 10 patterns, ranges and fuzzy words")
 
 
 def test_the_expansion_limit_is_256_words(opened: search.Index) -> None:
@@ -180,7 +196,7 @@ def test_a_range_standing_for_too_many_words_is_refused(
     opened: search.Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("search.engine.MAX_EXPANSIONS", 100)
-    assert "matches more than 100 words" in refusal(opened, "[a TO b]")
+    assert "'[a TO b]' takes the query past 100 words" in refusal(opened, "[a TO b]")
 
 
 @pytest.mark.parametrize("query", ["*", "*:*", "title:*"])
