@@ -207,7 +207,7 @@ def test_a_second_writer_goes_ahead_when_the_first_ends_within_its_wait(
         first.cancel()
     _, errors = second.communicate(timeout=120)
     assert second.returncode == 0, errors
-    assert errors.startswith("indexed 5 pages")
+    assert errors.startswith("5 pages seen: 5 indexed")
 
 
 def test_a_run_that_waited_for_another_sees_what_that_one_committed(
