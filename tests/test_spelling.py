@@ -110,3 +110,21 @@ def test_among_spellings_of_one_stem_the_commonest_in_the_text_wins(tmp_path: Pa
     with search.open_index(tmp_path / "index") as index:
         # "kilogras" is one edit from both "kilogram" and "kilograms".
         assert index.search("kilogras").suggestion == "kilograms"
+
+
+def test_a_slip_in_the_first_letter_is_corrected(open_seeded: search.Index) -> None:
+    assert open_seeded.search("dyria").suggestion == "syria"
+
+
+def test_only_words_of_the_kinds_searched_are_suggested(tmp_path: Path) -> None:
+    # "Maintained" is only in the footer, which searches leave out unless asked.
+    pages = tmp_path / "pages"
+    write_page(
+        pages,
+        "page.txt",
+        "Caption\n\nThe town stayed calm.\n\nMaintained and developed by Example Group.",
+    )
+    indexer.index_paths([pages], index=tmp_path / "index")
+    with search.open_index(tmp_path / "index") as index:
+        assert index.search("maintaned", kind="footer").suggestion == "maintained"
+        assert index.search("maintaned").suggestion is None
