@@ -201,9 +201,10 @@ class NewsdexCodec(W3Codec):  # type: ignore[misc]
         return BisectingLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
-def _text_field(analyzer: Any, field_boost: float = 1.0) -> TEXT:
-    field = TEXT(analyzer=analyzer, stored=True, field_boost=field_boost)
-    field.format = CompactPositions(field_boost=field_boost)
+def _text_field(analyzer: Any) -> TEXT:
+    """A stored text field whose postings keep word positions, compactly."""
+    field = TEXT(analyzer=analyzer, stored=True)
+    field.format = CompactPositions()
     return field
 
 
