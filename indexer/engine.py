@@ -1,7 +1,8 @@
 """The Whoosh side of indexing: the schema, records to documents and back, the writer.
 
-This module and ``search/engine.py`` are the only places that import Whoosh, so
-the engine can be changed here without touching the rest of newsdex.
+This module, ``indexer/codec.py`` (the layout on disk) and ``search/engine.py``
+are the only places that import Whoosh, so the engine can be changed there
+without touching the rest of newsdex.
 
 One index holds two sorts of document. Records (article, headline, footer)
 are searched; each is content-addressed and written once, however many pages
@@ -13,7 +14,6 @@ record no page holds any more can be removed. Both are written in one commit.
 
 from __future__ import annotations
 
-import bisect
 import contextlib
 import errno
 import gc
@@ -36,16 +36,15 @@ from typing import Any
 
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
-from whoosh.codec.whoosh3 import W3Codec, W3LeafMatcher, W3PostingsWriter
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.formats import Positions
-from whoosh.matching import ReadTooFar
+from whoosh.formats import Existence
 from whoosh.multiproc import MpWriter, _run_subwriter
 from whoosh.query import Term
 from whoosh.writing import CLEAR, SegmentWriter
 
 from indexer import __version__
+from indexer.codec import CompactPositions, NewsdexCodec
 from indexer.errors import (
     IndexDamaged,
     IndexLocked,
@@ -55,7 +54,7 @@ from indexer.errors import (
 )
 from indexer.records import Article, Footer, Headline, Record, Source
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 """Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
 
 MARKER_FILE = "newsdex.json"
@@ -72,133 +71,14 @@ PAGE_KIND = "page"
 WRITER_POOL_MB = 512
 """Whoosh's in-memory posting pool: larger pools mean fewer, bigger runs to merge."""
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
-INLINE_POSTINGS_BELOW = 2
-"""Terms in fewer documents than this keep their postings in the term dictionary."""
 
 
-class CompactPositions(Positions):  # type: ignore[misc]
-    """Word positions as varint deltas, where Whoosh pickles a list per posting.
-
-    Positions are most of an index (they make phrase queries work); this form
-    takes 1 to 2 bytes a position instead of Whoosh's 6 to 7, and is quicker
-    to write. The class is named in the index's schema, so it must stay here.
-    """
-
-    def encode(self, poslist: Any) -> bytes:
-        encoded = bytearray()
-        _append_varint(encoded, len(poslist))
-        previous = 0
-        for position in poslist:
-            _append_varint(encoded, position - previous)
-            previous = position
-        return bytes(encoded)
-
-    def decode_positions(self, valuestring: bytes) -> list[int]:
-        numbers = _varints(valuestring)
-        next(numbers)  # the count
-        positions = []
-        position = 0
-        for delta in numbers:
-            position += delta
-            positions.append(position)
-        return positions
-
-    def decode_frequency(self, valuestring: bytes) -> int:
-        return next(_varints(valuestring))
-
-
-def _append_varint(encoded: bytearray, number: int) -> None:
-    while number >= 0x80:
-        encoded.append((number & 0x7F) | 0x80)
-        number >>= 7
-    encoded.append(number)
-
-
-def _varints(encoded: bytes) -> Iterator[int]:
-    number = shift = 0
-    for byte in encoded:
-        number |= (byte & 0x7F) << shift
-        if byte & 0x80:
-            shift += 7
-        else:
-            yield number
-            number = shift = 0
-
-
-class InliningPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
-    """Whoosh's postings writer, with its inlining of short posting lists working.
-
-    whoosh3 3.54 calls ``terminfo.set_inline``, a method W3TermInfo spells
-    ``set_inlined``, so any ``inlinelimit`` above 1 fails. A posting list of
-    its own costs about 120 bytes even for one document, and a third of all
-    terms (every record id, most dates, rare words) are in one document only:
-    inlining them makes the index 8% smaller (5,000 benchmark pages).
-    """
-
-    def finish_postings(self) -> Any:
-        terminfo = self._terminfo  # type: ignore[has-type]
-        if not self.written() and len(self) < self._inlinelimit:
-            terminfo.add_block(self)
-            # Formats without values (ids, dates) leave ``_values`` empty, and
-            # Whoosh then reads a value back as "" where merging wants bytes.
-            values = self._values or [b""] * len(self._ids)
-            terminfo.set_inlined(self._ids, self._weights, values)
-            self._terminfo = None
-            return terminfo
-        return super().finish_postings()
-
-
-class BisectingLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
-    """Whoosh's posting list reader, skipping within a block by bisection.
-
-    An AND query leapfrogs its words' posting lists with ``skip_to``; Whoosh
-    then steps through the target block one posting (three method calls) at
-    a time, which was most of the time of a frequent-word query.
-    """
-
-    def skip_to(self, targetid: int) -> None:
-        if not self.is_active():
-            raise ReadTooFar
-        if targetid <= self.id():
-            return
-        if targetid > self.block_max_id():
-            self._skip_to_block(lambda: targetid > self.block_max_id())
-            if not self.is_active():
-                return
-        if self._ids is None:
-            self._read_ids()
-        # The block's last id is at least the target, so the target's place
-        # is inside the block.
-        self._i = bisect.bisect_left(self._ids, targetid, self._i)  # type: ignore[has-type]
-
-
-class NewsdexCodec(W3Codec):  # type: ignore[misc]
-    """Whoosh's codec, inlining the postings of terms found in one document,
-    and reading posting lists with :class:`BisectingLeafMatcher`.
-
-    The codec is saved with each segment, so indexes written with it are read
-    with it too.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(inlinelimit=INLINE_POSTINGS_BELOW)
-
-    def postings_writer(self, dbfile: Any, byteids: bool = False) -> InliningPostingsWriter:
-        return InliningPostingsWriter(
-            dbfile,
-            blocklimit=self._blocklimit,
-            byteids=byteids,
-            compression=self._compression,
-            inlinelimit=self._inlinelimit,
-        )
-
-    def postings_reader(
-        self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None
-    ) -> Any:
-        if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
-        offset, length = terminfo.extent()
-        return BisectingLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+def _records_field() -> KEYWORD:
+    """Record ids, comma-separated: found by lookup, never scored, so only
+    whether a page has a record is kept (no frequency per posting)."""
+    records = KEYWORD(commas=True, scorable=False)
+    records.format = Existence()
+    return records
 
 
 def _text_field(analyzer: Any) -> TEXT:
@@ -225,7 +105,7 @@ def build_schema() -> Schema:
         published=DATETIME(stored=True, sortable=True),
         # Page documents only: the ids of the records the page yields, its
         # key (path or url) and its bookkeeping as JSON.
-        records=KEYWORD(commas=True, scorable=False),
+        records=_records_field(),
         page=STORED,
         data=STORED,
     )

@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 from conftest import SEEDS, write_page
-from hypothesis import given
-from hypothesis import strategies as st
 
 import indexer
 import search
-from indexer.engine import MARKER_FILE, CompactPositions
+from indexer.engine import MARKER_FILE
 
 
 def stats_of(index_dir: Path) -> search.IndexStats:
@@ -264,13 +262,6 @@ def test_importing_the_libraries_prints_no_warning() -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr == ""
-
-
-@given(st.lists(st.integers(min_value=0, max_value=2**40), unique=True).map(sorted))
-def test_compact_positions_give_back_the_positions_they_encode(positions: list[int]) -> None:
-    encoded = CompactPositions().encode(positions)
-    assert CompactPositions().decode_positions(encoded) == positions
-    assert CompactPositions().decode_frequency(encoded) == len(positions)
 
 
 def test_phrase_matches_only_words_in_that_order(tmp_path: Path, private_index: Path) -> None:

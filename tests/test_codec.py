@@ -1,0 +1,64 @@
+"""The index's layout on disk: posting blocks and positions give back what was written."""
+
+from __future__ import annotations
+
+from array import array
+from pathlib import Path
+
+from conftest import write_page
+from hypothesis import given
+from hypothesis import strategies as st
+
+import indexer
+import search
+from indexer.codec import CompactPositions, decode_block, encode_block
+
+# Document numbers, any gaps (deltas of 1 byte to 4 bytes), as Whoosh passes them.
+BLOCK_IDS = st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=128, unique=True).map(sorted)
+
+
+@given(st.lists(st.integers(min_value=0, max_value=2**40), unique=True).map(sorted))
+def test_compact_positions_give_back_the_positions_they_encode(positions: list[int]) -> None:
+    encoded = CompactPositions().encode(positions)
+    assert CompactPositions().decode_positions(encoded) == positions
+    assert CompactPositions().decode_frequency(encoded) == len(positions)
+
+
+@given(BLOCK_IDS, st.data())
+def test_block_gives_back_ids_whole_weights_and_values(ids: list[int], data: st.DataObject) -> None:
+    weights = data.draw(st.lists(st.integers(1, 70_000), min_size=len(ids), max_size=len(ids)))
+    values = data.draw(
+        st.lists(st.binary(min_size=1, max_size=300), min_size=len(ids), max_size=len(ids))
+    )
+    encoded = encode_block(array("I", ids), array("f", weights), values)
+    decoded_ids, decoded_weights, decoded_values = decode_block(encoded, len(ids))
+    assert (decoded_ids, list(decoded_weights), decoded_values) == (ids, weights, values)
+
+
+@given(BLOCK_IDS, st.data())
+def test_block_gives_back_fractional_weights(ids: list[int], data: st.DataObject) -> None:
+    weights = array(
+        "f", data.draw(st.lists(st.floats(0.1, 100), min_size=len(ids), max_size=len(ids)))
+    )
+    _, decoded, _ = decode_block(encode_block(array("I", ids), weights, []), len(ids))
+    assert list(decoded) == list(weights)
+
+
+def test_block_without_values_or_weights_stores_only_ids() -> None:
+    ids = list(range(0, 1280, 10))
+    encoded = encode_block(array("I", ids), array("f", [1.0] * len(ids)), [])
+    assert decode_block(encoded, len(ids)) == (ids, [1] * len(ids), None)
+    assert len(encoded) < 2 * len(ids)  # a byte a delta, and a small header
+
+
+def test_words_in_many_blocks_are_found_in_every_document(tmp_path: Path) -> None:
+    # 300 documents: a word in all of them spans three blocks of postings, and
+    # the positions of a phrase must be read back from each block.
+    pages = tmp_path / "pages"
+    for number in range(300):
+        write_page(pages, f"{number:03}.txt", f"Caption {number}\n\nThe prime minister {number}.\n")
+    indexer.index_paths([pages])
+    with search.open_index() as index:
+        assert index.search("minister", limit=1).total == 300
+        assert index.search('"prime minister"', limit=1).total == 300
+        assert index.search('"minister prime"', limit=1).total == 0
