@@ -20,8 +20,11 @@ from typing import Any
 
 from whoosh import query as whoosh_query
 from whoosh import scoring, sorting
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.columns import NumericColumn
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.searching import Hit as WhooshHit
+from whoosh.util.numeric import byte_to_length
 
 from indexer.engine import (
     PAGE_KIND,
@@ -683,6 +686,25 @@ def _records_with(searcher: Any, field: str) -> int:
     return max(int(sum(reader.doc_frequency("kind", kind) for kind in kinds)), 1)
 
 
+def _length_codes(reader: Any, field: str) -> bytes | None:
+    """The field's length of every document of one segment, as Whoosh's one-byte codes.
+
+    Whoosh reads a document's length from disk each time it scores a match
+    (a third of a query's scoring time); read once, the column is one byte a
+    document. ``None`` when the segment stores lengths some other way.
+    """
+    try:
+        column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+    except AttributeError:
+        return None
+    if column is None:
+        return bytes(reader.doc_count_all())  # no document has the field
+    if not isinstance(column, NumericColumn.Reader) or column._fixedlen != 1:
+        return None
+    codes = column._dbfile.get(column._basepos, column._count)
+    return bytes(codes).ljust(reader.doc_count_all(), b"\0")
+
+
 class _BM25F(scoring.BM25F):  # type: ignore[misc]
     """Whoosh's BM25F with each field's statistics taken over the records having it.
 
@@ -691,11 +713,24 @@ class _BM25F(scoring.BM25F):  # type: ignore[misc]
     twice their length. Here the average length and the idf (Lucene's form,
     ``log(1 + (N - n + 0.5) / (n + 0.5))``) count only the records the field
     belongs to.
+
+    One instance serves one searcher, so what it works out once per field
+    (record counts, segments' length columns) is kept for the searcher's life.
     """
+
+    def __init__(self, B: float, K1: float) -> None:
+        super().__init__(B=B, K1=K1)
+        self._records: dict[str, int] = {}
+        self._lengths: dict[tuple[Any, str], bytes | None] = {}
+
+    def _records_with(self, searcher: Any, field: str) -> int:
+        if field not in self._records:
+            self._records[field] = _records_with(searcher, field)
+        return self._records[field]
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        documents = _records_with(parent, fieldname)
+        documents = self._records_with(parent, fieldname)
         having = parent.doc_frequency(fieldname, text)
         return math.log(1 + (documents - having + 0.5) / (having + 0.5))
 
@@ -703,21 +738,46 @@ class _BM25F(scoring.BM25F):  # type: ignore[misc]
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
         parent = searcher.get_parent()
-        average = parent.field_length(fieldname) / _records_with(parent, fieldname)
+        average = parent.field_length(fieldname) / self._records_with(parent, fieldname)
         b = self._field_B.get(fieldname, self.B)
-        return _BM25FScorer(searcher, fieldname, text, b, self.K1, average or 1, qf)
+        reader = searcher.reader()
+        if (reader, fieldname) not in self._lengths:
+            self._lengths[reader, fieldname] = _length_codes(reader, fieldname)
+        lengths = self._lengths[reader, fieldname]
+        return _BM25FScorer(searcher, fieldname, text, b, self.K1, average or 1, lengths)
 
 
 class _BM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
+    """Whoosh's BM25F scorer, with the length part of the formula worked out once
+    for each of the 256 length codes, and lengths read from memory."""
+
     def __init__(
-        self, searcher: Any, fieldname: str, text: str, b: float, k1: float, average: float, qf: int
+        self,
+        searcher: Any,
+        fieldname: str,
+        text: str,
+        b: float,
+        k1: float,
+        average: float,
+        lengths: bytes | None,
     ) -> None:
         self.idf = searcher.get_parent().idf(fieldname, text)
         self.avgfl = average
         self.B = b
         self.K1 = k1
-        self.qf = qf
         self.setup(searcher, fieldname, text)
+        self._lengths = lengths
+        # The terms of scoring.bm25, computed in the same order, so scores
+        # are the same to the last bit.
+        self._saturation = k1 + 1
+        self._norms = [k1 * ((1 - b) + b * byte_to_length(code) / average) for code in range(256)]
+
+    def score(self, matcher: Any) -> float:
+        if self._lengths is None:
+            return float(super().score(matcher))
+        weight = matcher.weight()
+        norm = self._norms[self._lengths[matcher.id()]]
+        return float(self.idf * ((weight * self._saturation) / (weight + norm)))
 
 
 @dataclasses.dataclass
