@@ -6,9 +6,10 @@ value (a word's positions in one document) as a call to ``codecs.encode``
 of a Latin-1 string, about 13 bytes of overhead each, and every weight as a
 9-byte float. Here a block is packed arrays instead: id deltas, integer
 weights and value lengths as the smallest unsigned type that holds them,
-then the values one after the other. The block's header (counts, last id,
-maximum weight) stays Whoosh's, so skipping and block-quality pruning work
-as before.
+then the values one after the other. The block's header (count, last id,
+maximum weight, shortest and longest field) is a struct where Whoosh
+pickles it, with the same figures, so skipping and block-quality pruning
+work as before.
 
 Only this module, ``indexer/engine.py`` and ``search/engine.py`` import
 Whoosh. The codec and the positions format are saved, by name, with every
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import pickle
 import struct
 import sys
 import zlib
@@ -37,7 +37,7 @@ from whoosh.codec.whoosh3 import (
 from whoosh.formats import Positions
 from whoosh.matching import ReadTooFar
 from whoosh.system import emptybytes
-from whoosh.util.numeric import length_to_byte
+from whoosh.util.numeric import byte_to_length, length_to_byte
 
 INLINE_POSTINGS_BELOW = 2
 """Terms in fewer documents than this keep their postings in the term dictionary."""
@@ -49,6 +49,11 @@ _NONE = "-"
 _FLOAT = "f"
 _HEADER = struct.Struct("<3sI")
 """A block's data: type codes of the id deltas, weights and value lengths; first id."""
+_BLOCK_INFO = struct.Struct("<iHIdBBB")
+"""Before a block's data: its length after this int (negative for a posting list's
+last block), postings, last id, maximum weight, zlib level, shortest and longest
+field length (Whoosh's one-byte codes). Whoosh pickles these."""
+_LENGTH_SIZE = 4
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 
 
@@ -186,7 +191,8 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         return super().finish_postings()
 
     def _write_block(self, last: bool = False) -> None:
-        # Whoosh's _write_block, with the block's data from encode_block.
+        # Whoosh's _write_block, with the block's info as a struct and its
+        # data from encode_block.
         if not self._blockcount:
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)  # type: ignore[attr-defined]
@@ -200,18 +206,18 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         compression = self._compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
         if compression:
             databytes = zlib.compress(databytes, compression)
-        info = (
-            len(self._ids),
-            self._ids[-1],
-            self._maxweight,
-            compression,
-            length_to_byte(self._minlength),
-            length_to_byte(self._maxlength),
+        length = _BLOCK_INFO.size - _LENGTH_SIZE + len(databytes)
+        self._postfile.write(
+            _BLOCK_INFO.pack(
+                -length if last else length,
+                len(self._ids),
+                self._ids[-1],
+                self._maxweight,
+                compression,
+                length_to_byte(self._minlength),
+                length_to_byte(self._maxlength),
+            )
         )
-        infobytes = pickle.dumps(info, 2)
-        length = len(infobytes) + len(databytes)
-        self._postfile.write_int(-length if last else length)
-        self._postfile.write(infobytes)
         self._postfile.write(databytes)
         self._blockcount += 1
         self._new_block()
@@ -225,6 +231,36 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
     then steps through the target block one posting (three method calls) at
     a time, which was most of the time of a frequent-word query.
     """
+
+    # The current block, read when first needed (Whoosh's attributes).
+    _data: Any
+    _ids: Any
+    _weights: Any
+    _values: Any
+    _i: int
+
+    def _goto(self, position: int) -> None:
+        # Whoosh's _goto, reading the block's header with one struct where
+        # Whoosh unpickles it from many small reads: a frequent word's posting
+        # list is walked block by block when an AND query skips through it.
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        (
+            length,
+            self._blocklength,
+            self._maxid,
+            self._maxweight,
+            self._compression,
+            shortest,
+            longest,
+        ) = _BLOCK_INFO.unpack(self._postfile.get(position, _BLOCK_INFO.size))
+        if length < 0:  # the last block
+            self._lastblock = True
+            length = -length
+        self._nextoffset = position + _LENGTH_SIZE + length
+        self._dataoffset = position + _BLOCK_INFO.size
+        self._minlength = byte_to_length(shortest)
+        self._maxlength = byte_to_length(longest)
 
     def _read_data(self) -> None:
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
@@ -261,7 +297,7 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
             self._read_ids()
         # The block's last id is at least the target, so the target's place
         # is inside the block.
-        self._i = bisect.bisect_left(self._ids, targetid, self._i)  # type: ignore[has-type]
+        self._i = bisect.bisect_left(self._ids, targetid, self._i)
 
 
 class NewsdexCodec(W3Codec):  # type: ignore[misc]
