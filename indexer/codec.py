@@ -29,9 +29,11 @@ from typing import Any
 
 from whoosh.codec.whoosh3 import (
     COMPRESSION_MIN_SIZE,
+    LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3LeafMatcher,
+    W3PerDocReader,
     W3PostingsWriter,
 )
 from whoosh.formats import Positions
@@ -300,9 +302,45 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         self._i = bisect.bisect_left(self._ids, targetid, self._i)
 
 
+_LENGTH_OF_CODE: list[int | None] = [None, *(byte_to_length(code) for code in range(1, 256))]
+"""A field's length from its one-byte code, as Whoosh reads it (0: no length)."""
+
+
+class NewsdexPerDocReader(W3PerDocReader):  # type: ignore[misc]
+    """Whoosh's reader of per-document values, with each field's lengths read once.
+
+    Whoosh reads a document's field length from disk each time it is asked:
+    once per posting when a segment is written, once per match when a query
+    is scored. A field's lengths are one byte a document, so they are read
+    whole the first time.
+    """
+
+    def __init__(self, storage: Any, segment: Any) -> None:
+        super().__init__(storage, segment)
+        self._length_codes: dict[str, bytes | None] = {}
+
+    def length_codes(self, fieldname: str) -> bytes | None:
+        """The field's length code (Whoosh's one byte) of every document, or
+        ``None`` when no document has the field."""
+        if fieldname not in self._length_codes:
+            column = self._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+            codes = None
+            if column is not None:
+                stored = column._dbfile.get(column._basepos, column._count)
+                codes = bytes(stored).ljust(self._doccount, b"\0")
+            self._length_codes[fieldname] = codes
+        return self._length_codes[fieldname]
+
+    def doc_field_length_reader(self, fieldname: str, default: int = 0) -> Any:
+        codes = self.length_codes(fieldname)
+        if codes is None:
+            return lambda docnum: default
+        return lambda docnum: _LENGTH_OF_CODE[codes[docnum]]
+
+
 class NewsdexCodec(W3Codec):  # type: ignore[misc]
     """Whoosh's codec with newsdex's posting blocks, inlining the postings of
-    terms found in one document.
+    terms found in one document, and field lengths read whole.
 
     The codec is saved with each segment, so indexes written with it are read
     with it too.
@@ -321,6 +359,9 @@ class NewsdexCodec(W3Codec):  # type: ignore[misc]
             compression=self._compression,
             inlinelimit=self._inlinelimit,
         )
+
+    def per_document_reader(self, storage: Any, segment: Any) -> NewsdexPerDocReader:
+        return NewsdexPerDocReader(storage, segment)
 
     def postings_reader(
         self, dbfile: Any, terminfo: Any, format_: Any, term: Any = None, scorer: Any = None

@@ -20,12 +20,11 @@ from typing import Any
 
 from whoosh import query as whoosh_query
 from whoosh import scoring, sorting
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.columns import NumericColumn
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
 from whoosh.searching import Hit as WhooshHit
 from whoosh.util.numeric import byte_to_length
 
+from indexer.codec import NewsdexPerDocReader
 from indexer.engine import (
     PAGE_KIND,
     document_to_page,
@@ -687,22 +686,12 @@ def _records_with(searcher: Any, field: str) -> int:
 
 
 def _length_codes(reader: Any, field: str) -> bytes | None:
-    """The field's length of every document of one segment, as Whoosh's one-byte codes.
-
-    Whoosh reads a document's length from disk each time it scores a match
-    (a third of a query's scoring time); read once, the column is one byte a
-    document. ``None`` when the segment stores lengths some other way.
-    """
-    try:
-        column = reader._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-    except AttributeError:
+    """The field's length code of every document of one segment; ``None`` if the
+    segment's codec does not keep them (Whoosh then reads each from disk)."""
+    per_document = getattr(reader, "_perdoc", None)
+    if not isinstance(per_document, NewsdexPerDocReader):
         return None
-    if column is None:
-        return bytes(reader.doc_count_all())  # no document has the field
-    if not isinstance(column, NumericColumn.Reader) or column._fixedlen != 1:
-        return None
-    codes = column._dbfile.get(column._basepos, column._count)
-    return bytes(codes).ljust(reader.doc_count_all(), b"\0")
+    return per_document.length_codes(field) or bytes(reader.doc_count_all())
 
 
 class _BM25F(scoring.BM25F):  # type: ignore[misc]
