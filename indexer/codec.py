@@ -19,6 +19,7 @@ segment and schema: renaming or moving them means a new index format.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import struct
 import sys
@@ -35,9 +36,12 @@ from whoosh.codec.whoosh3 import (
     W3LeafMatcher,
     W3PerDocReader,
     W3PostingsWriter,
+    W3TermInfo,
+    W3TermsReader,
 )
 from whoosh.formats import Positions
 from whoosh.matching import ReadTooFar
+from whoosh.reading import TermNotFound
 from whoosh.system import emptybytes
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -302,6 +306,51 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         self._i = bisect.bisect_left(self._ids, targetid, self._i)
 
 
+TERMS_CACHED = 4096
+"""Term dictionary entries a segment reader keeps, most recently used first."""
+
+
+class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
+    """Whoosh's term dictionary reader, remembering the entries it looked up.
+
+    Running one query word looks its entry up three or four times in each
+    segment (is it there, its statistics, its postings), each a walk of an
+    on-disk hash table in small reads: 15% of a rare-word query's time.
+    """
+
+    def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
+        super().__init__(codec, dbfile, length, postfile)
+        self._entry = functools.lru_cache(maxsize=TERMS_CACHED)(self._read_entry)
+
+    def _read_entry(self, key: bytes) -> bytes | None:
+        try:
+            return bytes(self._tindex[key])
+        except KeyError:
+            return None
+
+    def __contains__(self, term: tuple[str, bytes]) -> bool:
+        return self._entry(self._keycoder(*term)) is not None
+
+    def term_info(self, fieldname: str, tbytes: bytes) -> Any:
+        entry = self._entry(self._keycoder(fieldname, tbytes))
+        if entry is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return W3TermInfo.from_bytes(entry)
+
+    def frequency(self, fieldname: str, tbytes: bytes) -> float:
+        return float(self._known(fieldname, tbytes).weight())
+
+    def doc_frequency(self, fieldname: str, tbytes: bytes) -> int:
+        return int(self._known(fieldname, tbytes).doc_frequency())
+
+    def _known(self, fieldname: str, tbytes: bytes) -> Any:
+        """The term's info; KeyError if absent, as Whoosh's readers expect here."""
+        entry = self._entry(self._keycoder(fieldname, tbytes))
+        if entry is None:
+            raise KeyError((fieldname, tbytes))
+        return W3TermInfo.from_bytes(entry)
+
+
 _LENGTH_OF_CODE: list[int | None] = [None, *(byte_to_length(code) for code in range(1, 256))]
 """A field's length from its one-byte code, as Whoosh reads it (0: no length)."""
 
@@ -340,7 +389,8 @@ class NewsdexPerDocReader(W3PerDocReader):  # type: ignore[misc]
 
 class NewsdexCodec(W3Codec):  # type: ignore[misc]
     """Whoosh's codec with newsdex's posting blocks, inlining the postings of
-    terms found in one document, and field lengths read whole.
+    terms found in one document, the term entries looked up kept, and field
+    lengths read whole.
 
     The codec is saved with each segment, so indexes written with it are read
     with it too.
@@ -358,6 +408,13 @@ class NewsdexCodec(W3Codec):  # type: ignore[misc]
             byteids=byteids,
             compression=self._compression,
             inlinelimit=self._inlinelimit,
+        )
+
+    def terms_reader(self, storage: Any, segment: Any) -> NewsdexTermsReader:
+        name = segment.make_filename(self.TERMS_EXT)
+        postings = segment.open_file(storage, self.POSTS_EXT)
+        return NewsdexTermsReader(
+            self, storage.open_file(name), storage.file_length(name), postings
         )
 
     def per_document_reader(self, storage: Any, segment: Any) -> NewsdexPerDocReader:
