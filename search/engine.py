@@ -12,7 +12,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -56,6 +56,8 @@ MAX_HIT_SOURCES = 10
 """A hit names at most this many of its pages; ``Hit.pages`` counts them all and
 ``Index.record`` lists every one."""
 _WORD = re.compile(r"[^\W\d_]{3,}")
+STEMS_CACHED = 65536
+"""Words of the text whose stems an open index remembers, for marking matches."""
 SPELLING_DISTANCE = 2
 """Edits a suggestion may be away from the word typed: most typos are one or two."""
 SPELLING_DOCUMENTS_READ = 1000
@@ -127,7 +129,12 @@ class Index:
         self._searcher = self._new_searcher()
         self._parsers: dict[tuple[tuple[str, ...], Match], MultifieldParser] = {}
         self._analyzer = self._index.schema["body"].analyzer
+        self._stems_of = functools.lru_cache(maxsize=STEMS_CACHED)(self._analyzed)
         self._kind_documents: dict[Kind, set[int]] = {}
+
+    def _analyzed(self, word: str) -> tuple[str, ...]:
+        """The index terms of a word of the text, as the analyzer makes them."""
+        return tuple(token.text for token in self._analyzer(word))
 
     def __enter__(self) -> Index:
         return self
@@ -479,7 +486,7 @@ class Index:
         results = self._searcher.search(parsed, **options)
         terms = _positive_terms(parsed, self._searcher.reader())
         hits = tuple(
-            _hit(found, terms, self._analyzer, scored=sort == "relevance")
+            _hit(found, terms, self._stems_of, scored=sort == "relevance")
             for found in results[offset : offset + limit]
         )
         if count:
@@ -827,22 +834,24 @@ def _positive_leaves(parsed: whoosh_query.Query) -> Iterator[whoosh_query.Query]
         yield from _positive_leaves(child)
 
 
-def _match_spans(text: str, words: frozenset[str], analyzer: Any) -> dict[tuple[int, int], str]:
+def _match_spans(
+    text: str, words: frozenset[str], stems: Callable[[str], tuple[str, ...]]
+) -> dict[tuple[int, int], str]:
     """Where in ``text`` a word stems to one of ``words``, and to which.
 
     Index terms are stems, so "killed" in the text matches the query
     "killings". Running the analyzer over a whole article for each hit was
     most of a query's time; stemming only changes a word's ending, so a
     regular expression finds the words that start like a query stem, and
-    only those are analyzed, one by one.
+    only those are stemmed, one by one (``stems`` remembers the words seen).
     """
     if not words:
         return {}
     spans: dict[tuple[int, int], str] = {}
     for match in _candidate_words(words).finditer(text):
-        for token in analyzer(match.group().lower()):
-            if token.text in words:
-                spans[match.span()] = token.text
+        for stem in stems(match.group().lower()):
+            if stem in words:
+                spans[match.span()] = stem
     return spans
 
 
@@ -856,7 +865,13 @@ def _candidate_words(stems: frozenset[str]) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?<!\w\.)(?:{starts})(?:\.?\w+)*", re.IGNORECASE)
 
 
-def _hit(found: WhooshHit, terms: dict[str, frozenset[str]], analyzer: Any, *, scored: bool) -> Hit:
+def _hit(
+    found: WhooshHit,
+    terms: dict[str, frozenset[str]],
+    stems: Callable[[str], tuple[str, ...]],
+    *,
+    scored: bool,
+) -> Hit:
     fields = found.fields()
     record = document_to_record(fields)
     searcher = found.searcher
@@ -867,11 +882,11 @@ def _hit(found: WhooshHit, terms: dict[str, frozenset[str]], analyzer: Any, *, s
         if len(sources) < MAX_HIT_SOURCES:
             sources.append(searcher.stored_fields(number)["page"])
     if record.kind == "headline":
-        snippet = whole_snippet(record.title, _match_spans(record.title, terms["title"], analyzer))
+        snippet = whole_snippet(record.title, _match_spans(record.title, terms["title"], stems))
     else:
         field = "body" if record.kind == "article" else "boilerplate"
         text = fields.get(field, "")
-        spans = _match_spans(text, terms[field], analyzer)
+        spans = _match_spans(text, terms[field], stems)
         snippet = make_snippet(text, spans, terms=spans)
     return Hit(
         record.id,
