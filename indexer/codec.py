@@ -153,24 +153,34 @@ def encode_block(ids: Sequence[int], weights: Sequence[float], values: Sequence[
 
 def decode_block(data: bytes, count: int) -> tuple[list[int], Sequence[float], list[bytes] | None]:
     """The ids, weights and values of a block of ``count`` postings (``None``: no values)."""
+    ids, weights, values_at = decode_ids_and_weights(data, count)
+    return ids, weights, decode_values(data, count, values_at)
+
+
+def decode_ids_and_weights(data: bytes, count: int) -> tuple[list[int], Sequence[float], int]:
+    """A block's ids and weights, and where its values begin: most blocks a query
+    reads are only skipped through or scored, never asked for positions."""
     codes, first = _HEADER.unpack_from(data)
-    id_code, weight_code, length_code = codes.decode("ascii")
+    id_code, weight_code = chr(codes[0]), chr(codes[1])
     view = memoryview(data)
     start = _HEADER.size
     end = start + array(id_code).itemsize * (count - 1)
     ids = list(itertools.accumulate(_unpacked(id_code, view[start:end]), initial=first))
-    weights: Sequence[float]
     if weight_code == _NONE:
-        weights = [1] * count
-    else:
-        start, end = end, end + array(weight_code).itemsize * count
-        weights = _unpacked(weight_code, view[start:end])
+        return ids, [1] * count, end
+    start, end = end, end + array(weight_code).itemsize * count
+    return ids, _unpacked(weight_code, view[start:end]), end
+
+
+def decode_values(data: bytes, count: int, start: int) -> list[bytes] | None:
+    """A block's values, which begin at ``start`` (``None``: the block has none)."""
+    length_code = chr(data[2])  # the third type code of the header
     if length_code == _NONE:
-        return ids, weights, None
-    start, end = end, end + array(length_code).itemsize * count
-    ends = list(itertools.accumulate(_unpacked(length_code, view[start:end]), initial=end))
-    values = [data[begin:stop] for begin, stop in itertools.pairwise(ends)]
-    return ids, weights, values
+        return None
+    end = start + array(length_code).itemsize * count
+    lengths = _unpacked(length_code, memoryview(data)[start:end])
+    ends = list(itertools.accumulate(lengths, initial=end))
+    return [data[begin:stop] for begin, stop in itertools.pairwise(ends)]
 
 
 class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
@@ -272,22 +282,23 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
         if self._compression:
             data = zlib.decompress(data)
-        self._data = decode_block(data, self._blocklength)
+        self._data = (data, *decode_ids_and_weights(data, self._blocklength))
 
     def _read_ids(self) -> None:
         if self._data is None:
             self._read_data()
-        self._ids = self._data[0]
+        self._ids = self._data[1]
 
     def _read_weights(self) -> None:
         if self._data is None:
             self._read_data()
-        self._weights = self._data[1]
+        self._weights = self._data[2]
 
     def _read_values(self) -> None:
         if self._data is None:
             self._read_data()
-        values = self._data[2]
+        data, _, _, values_at = self._data
+        values = decode_values(data, self._blocklength, values_at)
         self._values = (emptybytes,) * self._blocklength if values is None else values
 
     def skip_to(self, targetid: int) -> None:
