@@ -774,7 +774,7 @@ class _BM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
         # The terms of scoring.bm25, computed in the same order, so scores
         # are the same to the last bit.
         self._saturation = k1 + 1
-        self._norms = [k1 * ((1 - b) + b * byte_to_length(code) / average) for code in range(256)]
+        self._norms = _length_norms(b, k1, average)
 
     def _score(self, weight: float, length: int) -> float:
         return float(super()._score(weight, length) * self._field_weight)
@@ -787,6 +787,12 @@ class _BM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
         return float(
             self.idf * ((weight * self._saturation) / (weight + norm)) * self._field_weight
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _length_norms(b: float, k1: float, average: float) -> tuple[float, ...]:
+    """BM25's length part for each of the 256 length codes (one field of one index)."""
+    return tuple(k1 * ((1 - b) + b * byte_to_length(code) / average) for code in range(256))
 
 
 @dataclasses.dataclass
