@@ -25,7 +25,8 @@ import struct
 import sys
 import zlib
 from array import array
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from whoosh.codec.whoosh3 import (
@@ -39,7 +40,7 @@ from whoosh.codec.whoosh3 import (
     W3TermInfo,
     W3TermsReader,
 )
-from whoosh.formats import Positions
+from whoosh.formats import Positions, tokens
 from whoosh.matching import ReadTooFar
 from whoosh.reading import TermNotFound
 from whoosh.system import emptybytes
@@ -70,6 +71,20 @@ class CompactPositions(Positions):  # type: ignore[misc]
     takes a byte a position for most words. The count is not stored: it is
     the posting's weight, and the number of varints in the value.
     """
+
+    def word_values(
+        self, value: Any, analyzer: Any, **kwargs: Any
+    ) -> Iterator[tuple[str, int, float, bytes]]:
+        # Whoosh's word_values without adding up token boosts: newsdex's
+        # analyzer gives every token a boost of 1, so a word's weight is its
+        # count. It runs for every field of every document indexed.
+        kwargs["positions"] = True
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        for token in tokens(value, analyzer, kwargs):
+            positions[token.text].append(token.pos)
+        boost = self.field_boost
+        for word, found in positions.items():
+            yield word, len(found), len(found) * boost, self.encode(found)
 
     def encode(self, poslist: Any) -> bytes:
         encoded = bytearray()
