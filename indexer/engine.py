@@ -19,7 +19,6 @@ import errno
 import gc
 import hashlib
 import json
-import mmap
 import multiprocessing
 import os
 import pickle
@@ -39,7 +38,6 @@ from whoosh import index as whoosh_index
 from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.filedb.structfile import StructFile
 from whoosh.formats import Existence
 from whoosh.multiproc import MpWriter, _run_subwriter
 from whoosh.reading import TermNotFound
@@ -241,40 +239,17 @@ def pages_of(searcher: Any, record_id: str) -> Iterator[int]:
     return iter(postings.all_ids())
 
 
-class MappedStorage(FileStorage):  # type: ignore[misc]
-    """Whoosh's storage of an index folder, reading its files through memory maps.
-
-    Whoosh reads an index in many small pieces, each a seek and a read of the
-    file, two system calls: at 11 microseconds a read here, a sixth of a
-    query's time. A map reads the same pages of the system's cache with no
-    call, and copies nothing (Whoosh's own ``supports_mmap`` copies every
-    part of a segment into a BytesIO when it opens). Index files are written
-    once and never changed in place, so a map always sees a whole file.
-    """
-
-    def __init__(self, directory: Path) -> None:
-        super().__init__(str(directory), supports_mmap=False)
-
-    def open_file(self, name: str, **kwargs: Any) -> StructFile:
-        with open(self._fpath(name), "rb") as file:
-            if os.fstat(file.fileno()).st_size == 0:  # an empty file cannot be mapped
-                return super().open_file(name, **kwargs)
-            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        return StructFile(mapped, name=name, **kwargs)
-
-
 def open_storage(directory: Path, *, mmap: bool = False) -> whoosh_index.FileIndex:
     """Open an existing newsdex index, after checking it is one.
 
     Whoosh index files hold pickles, so a folder is only opened when it carries
     newsdex's marker with a format this version knows. With ``mmap`` Whoosh
     copies each segment's postings into memory when it opens (see
-    ``search.open_index``); without it, files are read through a
-    :class:`MappedStorage` and opening takes milliseconds whatever the
-    index's size.
+    ``search.open_index``); without it, opening takes milliseconds whatever
+    the index's size.
     """
     check_marker(directory)
-    storage = FileStorage(str(directory), supports_mmap=True) if mmap else MappedStorage(directory)
+    storage = FileStorage(str(directory), supports_mmap=mmap)
     for attempt in range(OPEN_ATTEMPTS):
         try:
             return storage.open_index(INDEX_NAME)
