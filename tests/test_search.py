@@ -304,3 +304,12 @@ def test_search_without_counting_gives_the_same_hits(open_seeded: search.Index) 
     uncounted = open_seeded.search("Syria OR Turkey", kind="all", count=False)
     assert uncounted.hits == counted.hits
     assert uncounted.total <= counted.total
+
+
+def test_whoosh_memory_copy_finds_what_the_default_finds(seeded_index: Path) -> None:
+    with (
+        search.open_index(seeded_index) as mapped,
+        search.open_index(seeded_index, mmap=True) as copied,
+    ):
+        for query in ("Syria", "security forces", '"Jisr al-Shughour"'):
+            assert mapped.search(query).hits == copied.search(query).hits, query
