@@ -82,7 +82,7 @@ counts twice; half a weight for the caption keeps it ahead of the body without
 letting a caption word outweigh the text (SciFact nDCG@10: 0.658 at 1.0, 0.688
 at 0.5). Applied by the scorer, to every title match however the query names
 the field: as a query boost, Whoosh wraps every title posting list in one more
-matcher, a fifth of the time of a frequent-word query."""
+matcher."""
 FIELD_WEIGHTS = {"title": TITLE_WEIGHT}
 
 # Bounds on queries that expand to many index words. Whoosh ORs together every
@@ -695,8 +695,9 @@ def _records_with(searcher: Any, field: str) -> int:
 
 
 def _length_codes(reader: Any, field: str) -> bytes | None:
-    """The field's length code of every document of one segment; ``None`` if the
-    segment's codec does not keep them (Whoosh then reads each from disk)."""
+    """The field's length code of every document of one segment (read once, kept by
+    the codec's reader); ``None`` if the segment's codec does not keep them
+    (Whoosh then reads each from disk)."""
     per_document = getattr(reader, "_perdoc", None)
     if not isinstance(per_document, NewsdexPerDocReader):
         return None
@@ -713,15 +714,14 @@ class _BM25F(scoring.BM25F):  # type: ignore[misc]
     belongs to.
 
     A field's matches count ``weights[field]`` times (1 if not given).
-    One instance serves one searcher, so what it works out once per field
-    (record counts, segments' length columns) is kept for the searcher's life.
+    One instance serves one searcher, so the record counts it works out once
+    per field are kept for the searcher's life.
     """
 
     def __init__(self, B: float, K1: float, weights: dict[str, float]) -> None:
         super().__init__(B=B, K1=K1)
         self._weights = weights
         self._records: dict[str, int] = {}
-        self._lengths: dict[tuple[Any, str], bytes | None] = {}
 
     def _records_with(self, searcher: Any, field: str) -> int:
         if field not in self._records:
@@ -740,10 +740,7 @@ class _BM25F(scoring.BM25F):  # type: ignore[misc]
         parent = searcher.get_parent()
         average = parent.field_length(fieldname) / self._records_with(parent, fieldname)
         b = self._field_B.get(fieldname, self.B)
-        reader = searcher.reader()
-        if (reader, fieldname) not in self._lengths:
-            self._lengths[reader, fieldname] = _length_codes(reader, fieldname)
-        lengths = self._lengths[reader, fieldname]
+        lengths = _length_codes(searcher.reader(), fieldname)
         weight = self._weights.get(fieldname, 1.0)
         return _BM25FScorer(searcher, fieldname, text, b, self.K1, average or 1, lengths, weight)
 
