@@ -39,7 +39,7 @@ from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
-from whoosh.multiproc import MpWriter, _run_subwriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.reading import TermNotFound
 from whoosh.writing import CLEAR, SegmentWriter
 
@@ -52,6 +52,7 @@ from indexer.errors import (
     IndexWriteFailed,
     NotAnIndex,
 )
+from indexer.pool import PostingsPool
 from indexer.records import Article, Footer, Headline, Record, Source
 
 FORMAT_VERSION = 6
@@ -69,7 +70,7 @@ OPEN_ATTEMPTS = 20
 """Opening retries when a commit removes the files it was about to read."""
 PAGE_KIND = "page"
 WRITER_POOL_MB = 512
-"""Whoosh's in-memory posting pool: larger pools mean fewer, bigger runs to merge."""
+"""The writers' postings pools (indexer.pool), shared out among the writer processes."""
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 
 
@@ -420,6 +421,31 @@ def _remove_leftovers(index: whoosh_index.FileIndex) -> None:
             index.storage.delete_file(name)
 
 
+def _use_newsdex_pool(writer: SegmentWriter, limitmb: float) -> None:
+    """Give a Whoosh writer newsdex's postings pool in place of Whoosh's (see indexer.pool)."""
+    writer.pool = PostingsPool(writer.storage.folder, int(limitmb * 1024 * 1024))
+
+
+class _PooledSegmentWriter(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's writer, pooling postings with :class:`PostingsPool`."""
+
+    def __init__(self, index: Any, limitmb: float = 128, **kwargs: Any) -> None:
+        super().__init__(index, limitmb=limitmb, **kwargs)
+        _use_newsdex_pool(self, limitmb)
+
+
+class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
+    """Whoosh's sub-writer loop (multisegment only), with :class:`_PooledSegmentWriter`."""
+
+    def run(self) -> None:
+        index = self.storage.open_index(self.indexname)
+        writer = self.writer = _PooledSegmentWriter(index, _lk=False, **self.kwargs)
+        while (job := self.jobqueue.get()) is not None:
+            self._process_file(*job)
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+
+
 def _watch_parent_then_run_subwriter(*args: Any) -> None:
     """A sub-writer process that ends when the newsdex process that started it ends.
 
@@ -434,11 +460,16 @@ def _watch_parent_then_run_subwriter(*args: Any) -> None:
             os._exit(1)
 
         threading.Thread(target=end_with_parent, daemon=True).start()
-    _run_subwriter(*args)
+    _SubWriterTask(*args).run()
 
 
 class _SubprocessWriter(MpWriter):  # type: ignore[misc]
-    """Whoosh's multi-process writer, with sub-writers that never outlive newsdex."""
+    """Whoosh's multi-process writer, with sub-writers that never outlive newsdex
+    and newsdex's postings pool in each."""
+
+    def __init__(self, index: Any, limitmb: float = 128, **kwargs: Any) -> None:
+        super().__init__(index, limitmb=limitmb, **kwargs)
+        _use_newsdex_pool(self, limitmb)
 
     def _new_task(self) -> Any:
         arguments = (
@@ -574,7 +605,7 @@ class IndexSession:
                     codec=NewsdexCodec(),
                     _lk=False,
                 )
-            return SegmentWriter(
+            return _PooledSegmentWriter(
                 self._index, limitmb=WRITER_POOL_MB, codec=NewsdexCodec(), _lk=False
             )
         except BaseException:

@@ -308,3 +308,27 @@ def test_words_and_each_other_across_many_posting_blocks(
     assert sorted(hit.title for hit in found.hits) == sorted(
         f"Caption {number}" for number in range(0, 600, 21)
     )
+
+
+def test_build_whose_postings_pool_spills_to_disk_finds_what_an_in_memory_build_finds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.generate import write_pages
+    from indexer import engine, pool
+
+    write_pages(tmp_path / "crawl", 60)
+    in_memory = indexer.index_paths([tmp_path / "crawl"], index=tmp_path / "in-memory")
+    spills = []
+    spill = pool.PostingsPool._spill
+    monkeypatch.setattr(pool.PostingsPool, "_spill", lambda self: spills.append(spill(self)))
+    monkeypatch.setattr(engine, "WRITER_POOL_MB", 0.1)
+    spilled = indexer.index_paths([tmp_path / "crawl"], index=tmp_path / "spilled")
+    assert len(spills) >= 3
+    assert spilled.documents == in_memory.documents
+    with (
+        search.open_index(tmp_path / "in-memory") as expected,
+        search.open_index(tmp_path / "spilled") as actual,
+    ):
+        assert actual.stats().records == expected.stats().records
+        for query in ("government", "said the", '"prime minister"', "title:bank"):
+            assert actual.search(query, limit=50).hits == expected.search(query, limit=50).hits
