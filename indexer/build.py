@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -118,16 +119,16 @@ class _Run:
     known: dict[str, PageEntry]
     text_field: str
     max_page_bytes: int = MAX_PAGE_BYTES
-    seen: set[str] = field(default_factory=set)
     read: int = 0
     unchanged: int = 0
     removed: int = 0
-    records: dict[str, Kind] = field(default_factory=dict)
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     _by_dump: dict[str, list[str]] | None = None
 
     def take(self, found: InputFile | Skipped) -> None:
+        if not self.session.ledger.meet_page(found.path):
+            return  # named twice (paths that overlap): taken once
         if isinstance(found, Skipped):
             if os.path.lexists(found.path):
                 # There but unusable (a dangling link, a pipe): remembered,
@@ -137,7 +138,6 @@ class _Run:
             else:
                 self.skipped.append(found)
             return
-        self.seen.add(found.path)
         earlier = self.known.get(found.path)
         if earlier and earlier.skipped is not None and not found.is_dump:
             # Read again: the skip may be gone (a larger --max-page-mb, fixed
@@ -156,7 +156,7 @@ class _Run:
             # even when the dump broke off after them last time, and so do
             # the lines it skipped.
             pages = self._pages_by_dump().get(found.path, [])
-            self.seen.update(pages)
+            self.session.ledger.meet_pages(pages)
             for key in pages:
                 skipped = self.known[key].skipped
                 if skipped is None:
@@ -202,11 +202,10 @@ class _Run:
                 if isinstance(page, Skipped):
                     self._skip(page.path, found.path, page.reason)
                     continue
-                if page.key in self.seen:
+                if not self.session.ledger.meet_page(page.key):
                     where = page.line or page.key
                     self._skip(where, found.path, f"duplicate of a page read before ({page.key})")
                     continue
-                self.seen.add(page.key)
                 earlier = self.known.get(page.key)
                 if earlier and earlier.digest == page.digest:
                     self.unchanged += 1
@@ -236,7 +235,6 @@ class _Run:
         self.session.put_page(entry, found)
         self.read += 1
         self.warnings.extend(split.warnings)
-        self.records.update((record.id, record.kind) for record in found)
 
     def _skip_file(self, found: InputFile, reason: str) -> None:
         self._skip(found.path, found.path, reason, found)
@@ -246,7 +244,7 @@ class _Run:
         from indexer.engine import PageEntry
 
         self.skipped.append(Skipped(key, reason))
-        self.seen.add(key)
+        self.session.ledger.meet_page(key)
         entry = PageEntry(key, container, skipped=reason)
         if found is not None:
             entry = dataclasses.replace(
@@ -258,7 +256,7 @@ class _Run:
         """Remove the pages indexed from under ``roots`` that this run did not find."""
         prefixes = [str(root) for root in roots]
         for key, page in self.known.items():
-            if key in self.seen or not _under(page.container, prefixes):
+            if not _under(page.container, prefixes) or self.session.ledger.has_met_page(key):
                 continue
             self.session.remove_page(page)
             if page.skipped is None and not page.is_dump:
@@ -269,6 +267,20 @@ def _under(path: str, prefixes: Sequence[str]) -> bool:
     return any(
         path == prefix or path.startswith(prefix.rstrip(os.sep) + os.sep) for prefix in prefixes
     )
+
+
+def _peek(
+    inputs: Iterator[InputFile | Skipped], enough: int
+) -> tuple[Iterator[InputFile | Skipped], int]:
+    """The inputs unchanged, and the bytes of their first files, up to ``enough``."""
+    head: list[InputFile | Skipped] = []
+    size = 0
+    for found in inputs:
+        head.append(found)
+        size += found.size if isinstance(found, InputFile) else 0
+        if size >= enough:
+            break
+    return itertools.chain(head, inputs), size
 
 
 def index_paths(
@@ -300,13 +312,19 @@ def index_paths(
     """
     # Imported here so that `import indexer` stays light: Whoosh loads only
     # when an index is really written.
-    from indexer.engine import IndexSession
+    from indexer.engine import PARALLEL_MIN_BYTES, IndexSession
 
     directory = index_directory(index)
     roots = [Path(path).absolute() for path in paths] or [bundled_seeds()]
-    inputs = list(find_inputs(roots))
-    total = sum(found.size for found in inputs if isinstance(found, InputFile))
-    session = IndexSession(directory, rebuild, wait_seconds, input_bytes=total)
+    # The files are streamed as the folders are walked, never listed whole:
+    # a crawl of millions would fill memory. A progress bar needs the total
+    # first, which costs one more walk (sizes only).
+    if progress is not None:
+        total = sum(found.size for found in find_inputs(roots) if isinstance(found, InputFile))
+        inputs, foreseen = find_inputs(roots), total
+    else:
+        inputs, foreseen = _peek(find_inputs(roots), PARALLEL_MIN_BYTES)
+    session = IndexSession(directory, rebuild, wait_seconds, input_bytes=foreseen)
     try:
         run = _Run(session, session.known_pages(), text_field, max_page_bytes)
         done = 0
@@ -319,7 +337,7 @@ def index_paths(
         report = IndexReport(
             directory,
             run.read,
-            dict(Counter(run.records.values())),
+            session.ledger.records_by_kind(),
             tuple(run.skipped),
             tuple(run.warnings),
             run.unchanged,

@@ -52,6 +52,7 @@ from indexer.errors import (
     IndexWriteFailed,
     NotAnIndex,
 )
+from indexer.ledger import RunLedger
 from indexer.pool import PostingsPool
 from indexer.records import Article, Footer, Headline, Record, Source
 
@@ -536,14 +537,19 @@ class IndexSession:
     rebuild: bool = False
     wait_seconds: float = 5.0
     input_bytes: int = 0
-    """How much the run may read: large first builds use two processes."""
-    _written: set[str] = field(default_factory=set)
-    _present: set[str] = field(default_factory=set)
-    _orphan_candidates: set[str] = field(default_factory=set)
-    _referenced: set[str] = field(default_factory=set)
+    """How much the run will read (at least): large first builds use two processes."""
+    ledger: RunLedger = field(default_factory=RunLedger)
+    """The pages and records this run has met (on disk: memory stays flat)."""
     _replaced_pages: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.ledger.close()
+            raise
+
+    def _start(self) -> None:
         try:
             # An index folder this run creates is removed again if the run
             # is cancelled: a failed first run leaves nothing behind.
@@ -626,17 +632,17 @@ class IndexSession:
         with self._disk_errors():
             self._forget_page(page.key)
             for record in records:
-                self._referenced.add(record.id)
-                if not self._exists(record.id):
+                # Written by the first page of the run that holds it, unless
+                # the index has it already.
+                if self.ledger.meet_record(record.id, record.kind) and not self._indexed(record.id):
                     self._add(record_to_document(record))
-                    self._written.add(record.id)
             self._add(page_to_document(page))
 
     def keep_page(self, page: PageEntry) -> None:
         """A page whose content did not change: update its bookkeeping only."""
         with self._disk_errors():
             self._forget_page(page.key, orphans=False)
-            self._referenced.update(record_id for record_id, _ in page.records)
+            self.ledger.keep_records(record_id for record_id, _ in page.records)
             self._add(page_to_document(page))
 
     def remove_page(self, page: PageEntry) -> None:
@@ -651,7 +657,7 @@ class IndexSession:
         """
         try:
             with self._disk_errors():
-                for record_id in sorted(self._orphan_candidates - self._referenced):
+                for record_id in self.ledger.unmet_orphan_candidates():
                     surviving = (
                         number
                         for number in pages_of(self._searcher, record_id)
@@ -682,6 +688,7 @@ class IndexSession:
             with self._index.searcher() as searcher:
                 documents = int(searcher.doc_count())
         finally:
+            self.ledger.close()
             self._lock.release()
             self._index.close()
         expected = self._documents_before + self._added - self._deleted
@@ -706,6 +713,7 @@ class IndexSession:
                 if self._created_folder and self._index.latest_generation() == 0:
                     shutil.rmtree(self.directory, ignore_errors=True)
             finally:
+                self.ledger.close()
                 self._lock.release()
                 self._index.close()
 
@@ -722,15 +730,9 @@ class IndexSession:
         except OSError as error:
             raise _write_error(self.directory, error) from error
 
-    def _exists(self, record_id: str) -> bool:
-        if record_id in self._written or record_id in self._present:
-            return True
-        if self._empty:
-            return False
-        if self._searcher.document_number(id=record_id) is not None:
-            self._present.add(record_id)
-            return True
-        return False
+    def _indexed(self, record_id: str) -> bool:
+        """Whether the committed index holds the record."""
+        return not self._empty and self._searcher.document_number(id=record_id) is not None
 
     def _forget_page(self, key: str, *, orphans: bool = True) -> None:
         """Delete a page's document; its records become candidates for removal."""
@@ -741,7 +743,7 @@ class IndexSession:
             return
         if orphans:
             old = document_to_page(self._searcher.stored_fields(number))
-            self._orphan_candidates.update(record_id for record_id, _ in old.records)
+            self.ledger.add_orphan_candidates(record_id for record_id, _ in old.records)
         self._replaced_pages.add(number)
         self._delete(page_document_id(key))
 

@@ -111,6 +111,16 @@ def test_seed_copied_twice_is_one_article_and_eight_headlines_with_two_sources_e
     assert stats_of(private_index).headline_occurrences == 16
 
 
+def test_page_named_twice_by_overlapping_paths_is_indexed_once(
+    tmp_path: Path, seed_text: str, private_index: Path
+) -> None:
+    page = write_page(tmp_path / "crawl" / "2018", "one.txt", seed_text)
+    report = indexer.index_paths([tmp_path / "crawl", page.parent, page], index=private_index)
+    assert (report.pages_read, report.pages_seen) == (1, 1)
+    stats = stats_of(private_index)
+    assert (stats.pages_indexed, stats.headline_occurrences) == (1, 8)
+
+
 def test_same_headline_at_another_time_is_another_record(
     tmp_path: Path, private_index: Path
 ) -> None:
