@@ -187,7 +187,7 @@ class _Run:
         entry = PageEntry(found.path, found.path, found.size, found.mtime_ns, page.digest)
         if earlier and earlier.digest == page.digest and earlier.skipped is None:
             # Touched, not changed: remember the new time, keep the records.
-            self.session.keep_page(dataclasses.replace(earlier, mtime_ns=found.mtime_ns))
+            self.session.keep_page(found.path, found.mtime_ns)
             self.unchanged += 1
             return
         self._index(page, entry)

@@ -51,6 +51,20 @@ def test_a_touched_but_identical_page_is_not_split_again(
     assert indexer.index_paths([page], index=private_index).pages_unchanged == 1
 
 
+def test_a_touched_page_keeps_its_records_and_their_pages(
+    tmp_path: Path, private_index: Path
+) -> None:
+    page = write_page(tmp_path, "a.txt", page_text("A", "Alpha.", "News"))
+    indexer.index_paths([page], index=private_index)
+    before = counts(private_index)
+    os.utime(page, ns=(1_000_000_000, 1_000_000_000))
+    indexer.index_paths([page], index=private_index)
+    assert counts(private_index) == before
+    with search.open_index(private_index) as opened:
+        (hit,) = opened.search("alpha").hits
+        assert [source.path for source in opened.record(hit.id).sources] == [str(page)]
+
+
 def test_a_changed_page_is_read_again_and_its_old_records_go(
     tmp_path: Path, private_index: Path
 ) -> None:
