@@ -210,7 +210,7 @@ def page_to_document(page: PageEntry) -> dict[str, Any]:
 
 def document_to_page(fields: dict[str, Any], *, with_records: bool = True) -> PageEntry:
     """The page a page document remembers; without its records if not asked for
-    (splitting them up was half the time of a re-index with nothing changed)."""
+    (splitting them up was a fifth of a re-index with nothing changed)."""
     data = json.loads(fields["data"])
     records = (pair.rsplit(":", 1) for pair in data["records"].split()) if with_records else ()
     return PageEntry(
@@ -441,6 +441,8 @@ class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
     """Whoosh's sub-writer loop (multisegment only), with :class:`_PooledSegmentWriter`."""
 
     def run(self) -> None:
+        if not self.multisegment:
+            raise ValueError("newsdex's sub-writers each leave a segment of their own")
         index = self.storage.open_index(self.indexname)
         writer = self.writer = _PooledSegmentWriter(index, _lk=False, **self.kwargs)
         while (job := self.jobqueue.get()) is not None:

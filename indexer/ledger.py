@@ -7,13 +7,16 @@ keep a record that some page still holds). Held in Python sets, those took
 a third of the run's memory at 50,000 pages and grew with every page. Here
 they live in a temporary SQLite database: SQLite deletes its file when the
 run ends or its process dies, and holds at most its page cache in memory.
+Its file is in the temporary folder (``SQLITE_TMPDIR`` or ``TMPDIR``).
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
+from typing import Any
 
+from indexer.errors import IndexWriteFailed
 from indexer.records import KINDS, Kind
 
 CACHE_KIB = 16 * 1024
@@ -37,53 +40,73 @@ class RunLedger:
             CREATE TABLE orphan_candidates (id TEXT PRIMARY KEY) WITHOUT ROWID;
             """
         )
-        self._execute = self._db.execute
 
     def meet_page(self, key: str) -> bool:
         """Note a page (or file) met; whether it is the first time this run."""
-        return self._execute("INSERT OR IGNORE INTO pages VALUES (?)", (key,)).rowcount == 1
+        return self._run("INSERT OR IGNORE INTO pages VALUES (?)", key).rowcount == 1
 
     def meet_pages(self, keys: Iterable[str]) -> None:
-        self._db.executemany("INSERT OR IGNORE INTO pages VALUES (?)", ((key,) for key in keys))
+        self._run_many("INSERT OR IGNORE INTO pages VALUES (?)", keys)
 
     def has_met_page(self, key: str) -> bool:
-        return self._execute("SELECT 1 FROM pages WHERE key = ?", (key,)).fetchone() is not None
+        return self._run("SELECT 1 FROM pages WHERE key = ?", key).fetchone() is not None
 
     def meet_record(self, record_id: str, kind: Kind) -> bool:
         """Note a record of a page read this run; whether no page read before held it."""
-        met = self._execute(
+        met = self._run(
             "INSERT INTO records VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind"
             " WHERE kind IS NULL",
-            (record_id, kind),
+            record_id,
+            kind,
         )
         return met.rowcount == 1
 
     def keep_records(self, record_ids: Iterable[str]) -> None:
         """Note the records of a page kept unchanged: they stay."""
-        self._db.executemany(
-            "INSERT OR IGNORE INTO records VALUES (?, NULL)", ((id_,) for id_ in record_ids)
-        )
+        self._run_many("INSERT OR IGNORE INTO records VALUES (?, NULL)", record_ids)
 
     def add_orphan_candidates(self, record_ids: Iterable[str]) -> None:
         """Records a removed or changed page held: they go unless another page holds them."""
-        self._db.executemany(
-            "INSERT OR IGNORE INTO orphan_candidates VALUES (?)", ((id_,) for id_ in record_ids)
-        )
+        self._run_many("INSERT OR IGNORE INTO orphan_candidates VALUES (?)", record_ids)
 
-    def unmet_orphan_candidates(self) -> Iterator[str]:
+    def unmet_orphan_candidates(self) -> list[str]:
         """The candidates no page of this run holds, in order."""
-        rows = self._execute(
+        rows = self._run(
             "SELECT id FROM orphan_candidates WHERE id NOT IN (SELECT id FROM records) ORDER BY id"
         )
-        return (record_id for (record_id,) in rows)
+        return [record_id for (record_id,) in self._fetch(rows)]
 
     def records_by_kind(self) -> dict[Kind, int]:
         """Distinct records of the pages read this run, by kind (in the order of KINDS)."""
-        rows = self._execute(
-            "SELECT kind, count(*) FROM records WHERE kind IS NOT NULL GROUP BY kind"
-        )
-        counts = dict(rows.fetchall())
+        rows = self._run("SELECT kind, count(*) FROM records WHERE kind IS NOT NULL GROUP BY kind")
+        counts = dict(self._fetch(rows))
         return {kind: counts[kind] for kind in KINDS if kind in counts}
 
     def close(self) -> None:
         self._db.close()
+
+    def _run(self, statement: str, *parameters: str) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(statement, parameters)
+        except sqlite3.Error as error:
+            raise _ledger_failed(error) from error
+
+    def _run_many(self, statement: str, values: Iterable[str]) -> None:
+        try:
+            self._db.executemany(statement, ((value,) for value in values))
+        except sqlite3.Error as error:
+            raise _ledger_failed(error) from error
+
+    def _fetch(self, rows: sqlite3.Cursor) -> list[Any]:
+        try:
+            return rows.fetchall()
+        except sqlite3.Error as error:
+            raise _ledger_failed(error) from error
+
+
+def _ledger_failed(error: sqlite3.Error) -> IndexWriteFailed:
+    return IndexWriteFailed(
+        f"cannot keep the run's list of pages and records in the temporary folder: {error};"
+        " the index is unchanged",
+        hint="free some space there, or point TMPDIR at a folder with room",
+    )

@@ -184,6 +184,32 @@ def test_index_command_on_a_full_disk_exits_2_with_one_line_and_a_hint(
     assert "free some disk space" in result.stderr
 
 
+@pytest.fixture
+def full_temporary_folder(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary folder fills up: the run's ledger can grow by a few pages only."""
+    from indexer.ledger import RunLedger
+
+    start = RunLedger.__init__
+
+    def small_ledger(self: RunLedger) -> None:
+        start(self)
+        self._db.execute("PRAGMA max_page_count = 4")
+
+    monkeypatch.setattr(RunLedger, "__init__", small_ledger)
+
+
+def test_a_full_temporary_folder_stops_the_run_with_one_line_and_keeps_the_index(
+    full_temporary_folder: None, seeded_index: Path, tmp_path: Path, runner: CliRunner
+) -> None:
+    write_pages(tmp_path / "crawl", 200)  # more records than the ledger's pages hold
+    before = snapshot(seeded_index)
+    result = runner.invoke(cli, ["index", str(SEEDS), str(tmp_path / "crawl")])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1
+    assert "temporary folder" in result.stderr and "TMPDIR" in result.stderr
+    assert snapshot(seeded_index) == before
+
+
 # --- folders that cannot be written ---------------------------------------
 
 
