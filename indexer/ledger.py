@@ -19,8 +19,13 @@ from typing import Any
 from indexer.errors import IndexWriteFailed
 from indexer.records import KINDS, Kind
 
-CACHE_KIB = 16 * 1024
-"""SQLite's page cache: what the ledger may hold in memory before it uses its file."""
+CACHE_KIB = 2 * 1024
+"""SQLite's page cache: what the ledger may hold in memory before it uses its file.
+
+The file stays in the operating system's page cache, so a small cache costs
+little: a 200,000-page run's parent (walk, read, split, ledger; no writer)
+stayed at 31 MB with 2 MB and grew from 27 to 46 MB with 16 MB, and took
+79 s against 89 s."""
 
 
 class RunLedger:
