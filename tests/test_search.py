@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import write_page
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import indexer
 import search
@@ -283,6 +285,37 @@ def test_snippet_marks_fall_exactly_where_the_analyzer_finds_the_terms(seed_text
             if token.text in stems
         }
         assert _match_spans(seed_text, stems, stems_of) == expected, query
+
+
+WORDS = ["Killing", "killed", "u.s", "U.S.", "army's", "İstanbul", "istanbul", "Straße", "ΟΔΟΣ"]
+GLUE = [" ", ". ", ".", "-", "\n", "_", "'", "x.", "İ"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(GLUE)), max_size=12),
+    st.lists(st.sampled_from(WORDS), min_size=1, max_size=3),
+)
+def test_snippet_marks_fall_where_the_analyzer_finds_the_terms_in_any_text(
+    pieces: list[tuple[str, str]], query: list[str]
+) -> None:
+    from whoosh.analysis import StemmingAnalyzer
+
+    from search.engine import _match_spans
+
+    analyzer = StemmingAnalyzer()
+
+    def stems_of(word: str) -> tuple[str, ...]:
+        return tuple(token.text for token in analyzer(word))
+
+    text = "".join(word + glue for word, glue in pieces)
+    stems = frozenset(token.text for token in analyzer(" ".join(query)))
+    expected = {
+        (token.startchar, token.endchar): token.text
+        for token in analyzer(text, chars=True)
+        if token.text in stems
+    }
+    assert _match_spans(text, stems, stems_of) == expected
 
 
 @pytest.mark.parametrize(
