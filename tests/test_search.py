@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import write_page
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import indexer
@@ -287,8 +287,48 @@ def test_snippet_marks_fall_exactly_where_the_analyzer_finds_the_terms(seed_text
         assert _match_spans(seed_text, stems, stems_of) == expected, query
 
 
-WORDS = ["Killing", "killed", "u.s", "U.S.", "army's", "İstanbul", "istanbul", "Straße", "ΟΔΟΣ"]
+WORDS_OF_TEXT = ["Killing", "killed", "İstanbul", "istanbul", "Straße", "ΟΔΟΣ", "co_op"]
+WORDS = [*WORDS_OF_TEXT, "u.s", "U.S.", "army's"]
 GLUE = [" ", ". ", ".", "-", "\n", "_", "'", "x.", "İ"]
+
+
+QUERY_WORDS = [
+    "Syria",
+    "syria's",
+    "the",
+    "a",
+    "x",
+    "2018",
+    "AND",
+    "OR",
+    "NOT",
+    "and",
+    "TO",
+    "REQUIRE",
+]
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.sampled_from(QUERY_WORDS + WORDS_OF_TEXT), min_size=1, max_size=4),
+    st.sampled_from([None, "all", "article", "headline", "footer"]),
+)
+def test_plain_words_make_the_query_whoosh_parser_makes(
+    open_seeded: search.Index, words: list[str], kind: str | None
+) -> None:
+    text = " ".join(words)
+    fast = open_seeded._plain_words_query(text, kind, "all")  # type: ignore[arg-type]
+    if fast is not None:
+        parsed = open_seeded._parser(kind, "all").parse(text)  # type: ignore[arg-type]
+        assert (fast, str(fast)) == (parsed, str(parsed))
+
+
+def test_queries_with_syntax_are_left_to_whoosh_parser(open_seeded: search.Index) -> None:
+    for text in ("Syria AND army", "syr*", '"security forces"', "title:Syria", "army~", "-x"):
+        assert open_seeded._plain_words_query(text, None, "all") is None, text
+    assert open_seeded._plain_words_query("Syria army", None, "any") is None
 
 
 @settings(max_examples=200, deadline=None)
