@@ -490,6 +490,16 @@ class _SubprocessWriter(MpWriter):  # type: ignore[misc]
         task.start()
         return task
 
+    def _commit_toc(self, segments: Any) -> None:
+        # Whoosh commits whatever segments its sub-writers handed back: one
+        # that died (a full disk, the out-of-memory killer) would leave its
+        # documents out of a committed index. Refused here, before the new
+        # table of contents is written, so the last commit stands.
+        failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
+        if failed:
+            raise OSError(errno.EIO, f"a writer process failed (exit status {failed[0]})")
+        super()._commit_toc(segments)
+
     def cancel(self) -> None:
         try:
             for task in self.tasks:

@@ -210,6 +210,25 @@ def test_a_full_temporary_folder_stops_the_run_with_one_line_and_keeps_the_index
     assert snapshot(seeded_index) == before
 
 
+def test_a_writer_process_that_dies_fails_the_run_and_keeps_the_last_commit(
+    seeded_index: Path, more_pages: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexer import engine
+
+    def dying_task(writer: Any) -> Any:
+        task = writer._mpctx.Process(target=os._exit, args=(1,))
+        writer.tasks.append(task)
+        task.start()
+        return task
+
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(engine._SubprocessWriter, "_new_task", dying_task)
+    before = snapshot(seeded_index)
+    with pytest.raises(indexer.IndexWriteFailed, match="writer process failed"):
+        indexer.index_paths([SEEDS, more_pages], index=seeded_index, rebuild=True)
+    assert snapshot(seeded_index) == before
+
+
 # --- folders that cannot be written ---------------------------------------
 
 
