@@ -118,9 +118,16 @@ def drop_page_cache() -> None:
 
 
 def time_commands(
-    commands: Sequence[Sequence[str]], cold_cache: bool, timeout: float | None
-) -> dict[str, Any]:
-    """Each command as a whole process: wall milliseconds, hits printed, failures."""
+    commands: dict[str, Sequence[Sequence[str]]], cold_cache: bool, timeout: float | None
+) -> dict[str, dict[str, Any] | StepFailed]:
+    """Each engine's commands as whole processes: wall milliseconds, hits, failures.
+
+    The engines take turns, query by query (every engine's first command,
+    then every engine's second...): on a shared machine the load drifts
+    within minutes, and timing one engine's commands minutes after
+    another's put that drift into their ratio (newsdex's CLI measured 132
+    and 227 ms in two runs an hour apart, ripgrep's 206 and 211).
+    """
     env = child_environment()
 
     def once(command: Sequence[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
@@ -137,24 +144,61 @@ def time_commands(
         return (time.perf_counter() - start) * 1000, done
 
     if not cold_cache:
-        once(commands[0])  # the page cache and the bytecode caches are warm from here on
-    times, hits, failures = [], [], []
-    for command in commands:
-        if cold_cache:
-            drop_page_cache()
-        elapsed, done = once(command)
-        times.append(elapsed)
-        hits.append(len(done.stdout.splitlines()))
-        if done.returncode not in (0, 1):  # 1 is "no hits", as in grep
-            failures.append(done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"])
-    if len(failures) == len(commands):
-        raise StepFailed(f"every one-query command failed: {failures[0][0]}")
-    return {
-        "median_ms": statistics.median(times),
-        "times_ms": times,
-        "hits": hits,
-        "failures": [failure[0] for failure in failures],
-    }
+        for engine_commands in commands.values():  # page and bytecode caches warm from here on
+            once(engine_commands[0])
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    hits: dict[str, list[int]] = {name: [] for name in commands}
+    failures: dict[str, list[str]] = {name: [] for name in commands}
+    for turn in range(max(len(engine_commands) for engine_commands in commands.values())):
+        for name, engine_commands in commands.items():
+            if turn >= len(engine_commands):
+                continue
+            if cold_cache:
+                drop_page_cache()
+            elapsed, done = once(engine_commands[turn])
+            times[name].append(elapsed)
+            hits[name].append(len(done.stdout.splitlines()))
+            if done.returncode not in (0, 1):  # 1 is "no hits", as in grep
+                failures[name].append(
+                    (done.stderr.strip().splitlines()[-1:] or [f"exit {done.returncode}"])[0]
+                )
+    timed: dict[str, dict[str, Any] | StepFailed] = {}
+    for name, engine_commands in commands.items():
+        if len(failures[name]) == len(engine_commands):
+            timed[name] = StepFailed(f"every one-query command failed: {failures[name][0]}")
+            continue
+        timed[name] = {
+            "median_ms": statistics.median(times[name]),
+            "times_ms": times[name],
+            "hits": hits[name],
+            "failures": failures[name],
+        }
+    return timed
+
+
+def time_one_query_commands(
+    ready: Sequence[tuple[EngineRun, dict[str, Any], list[list[str]]]], settings: Settings
+) -> None:
+    """Time the engines' one-query commands side by side, into each engine's round."""
+    if not ready:
+        return
+    modes = [("cli", False, "one-query commands")]
+    if settings.cold_cache:
+        modes.append(("cli_cold", True, "one-query commands, cold cache"))
+    for key, cold, step in modes:
+        try:
+            timed = time_commands({e.name: c for e, _, c in ready}, cold, settings.timeout)
+        except Exception as error:  # a timeout: every engine's figure is lost, not the run
+            for engine, _, _ in ready:
+                engine.errors.append(f"{step}: {error}")
+            continue
+        for engine, found, _ in ready:
+            result = timed[engine.name]
+            if isinstance(result, StepFailed):
+                engine.errors.append(f"{step}: {result}")
+            else:
+                found[key] = result
+    log(f"  one-query commands timed, engines in turn: {', '.join(e.name for e, _, _ in ready)}")
 
 
 def tree_bytes(folder: Path) -> int:
@@ -224,10 +268,10 @@ def engine_round(
     pages_dir: Path,
     index_dir: Path,
     queries_file: Path,
-    cli_set: Sequence[queries.Query],
     settings: Settings,
 ) -> dict[str, Any]:
-    """Build, query warm, time the one-query commands: one engine, one round."""
+    """Build and query warm: one engine, one round (the one-query commands are
+    timed afterwards, every engine's in turn: :func:`time_one_query_commands`)."""
     module, python = engine.module, sys.executable
     found: dict[str, Any] = {}
     step = "build"
@@ -244,12 +288,6 @@ def engine_round(
         count = str(settings.query_count)
         command = [python, "-m", module.__name__, "query", str(target), str(queries_file)]
         found["query"] = run_json([*command, "--count", count], settings.timeout)
-        step = "one-query commands"
-        commands = [common.cli_command(module, target, q.words, q.phrase) for q in cli_set]
-        found["cli"] = time_commands(commands, False, settings.timeout)
-        if settings.cold_cache:
-            step = "one-query commands, cold cache"
-            found["cli_cold"] = time_commands(commands, True, settings.timeout)
         log(f"  {engine.name}: queried")
     except Exception as error:  # whatever goes wrong, the other engines still run
         message = f"{step}: {error}"
@@ -311,15 +349,23 @@ def run_pages(n: int, settings: Settings) -> dict[str, Any]:
     round_settings = dataclasses.replace(settings, cold_cache=cold)
     for number in range(settings.rounds):
         log(f"round {number + 1} of {settings.rounds}")
+        ready: list[tuple[EngineRun, dict[str, Any], list[list[str]]]] = []
         for engine in runs:
             if engine.skipped:
                 continue
             index_dir = (work / "index" / f"{engine.name}-{name}").absolute()
-            found = engine_round(
-                engine, pages_dir, index_dir, queries_file, cli_set, round_settings
-            )
+            found = engine_round(engine, pages_dir, index_dir, queries_file, round_settings)
             engine.rounds.append(found)
+            if "query" in found:
+                target = index_dir if engine.module.HAS_INDEX else pages_dir
+                commands = [
+                    common.cli_command(engine.module, target, q.words, q.phrase) for q in cli_set
+                ]
+                ready.append((engine, found, commands))
+        time_one_query_commands(ready, round_settings)
+        for engine, found, _ in ready:
             if engine.name == "newsdex" and "build" in found:
+                index_dir = (work / "index" / f"newsdex-{name}").absolute()
                 incremental.append(incremental_round(index_dir, pages_dir, n, settings))
 
     summaries = {e.name: summarize(e, input_bytes) for e in runs if not e.skipped}

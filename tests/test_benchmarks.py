@@ -182,7 +182,7 @@ def test_a_failing_engine_is_reported_not_fatal(tmp_path: Path) -> None:
     settings = run.Settings(
         tmp_path, ["broken"], 1, False, 0, generate.DEFAULT_SOURCE, 6, 2, 20, 60.0
     )
-    found = run.engine_round(engine, tmp_path, tmp_path / "index", tmp_path / "q", [], settings)
+    found = run.engine_round(engine, tmp_path, tmp_path / "index", tmp_path / "q", settings)
     assert found == {}
     assert engine.errors and engine.errors[0].startswith("build: ")
     assert "No module named" in engine.errors[0]
@@ -201,3 +201,16 @@ def test_growth_table_sets_saved_runs_side_by_side(tmp_path: Path) -> None:
     assert "| engine | figure | 5,000 pages | 50,000 pages | x (50,000 / 5,000) |" in table
     assert "| newsdex | build s | 2.00 | 25.0 | 12x |" in table
     assert "| newsdex | query p50 ms | 4.00 | 4.00 | 1x |" in table
+
+
+def test_one_query_commands_of_the_engines_take_turns(tmp_path: Path) -> None:
+    log = tmp_path / "order"
+
+    def commands(name: str) -> list[list[str]]:
+        return [["sh", "-c", f"echo {name}{i} >> {log}"] for i in range(3)]
+
+    timed = run.time_commands({"a": commands("a"), "b": commands("b")}, False, 60.0)
+    # One warm-up each, then the engines in turn, query by query.
+    assert log.read_text().split() == ["a0", "b0", "a0", "b0", "a1", "b1", "a2", "b2"]
+    assert all(not isinstance(result, Exception) for result in timed.values())
+    assert [len(result["times_ms"]) for result in timed.values()] == [3, 3]  # type: ignore[index]
