@@ -79,12 +79,12 @@ class RunLedger:
         rows = self._run(
             "SELECT id FROM orphan_candidates WHERE id NOT IN (SELECT id FROM records) ORDER BY id"
         )
-        return [record_id for (record_id,) in self._fetch(rows)]
+        return [_text(record_id) for (record_id,) in self._fetch(rows)]
 
     def records_by_kind(self) -> dict[Kind, int]:
         """Distinct records of the pages read this run, by kind (in the order of KINDS)."""
         rows = self._run("SELECT kind, count(*) FROM records WHERE kind IS NOT NULL GROUP BY kind")
-        counts = dict(self._fetch(rows))
+        counts = {_text(kind): count for kind, count in self._fetch(rows)}
         return {kind: counts[kind] for kind in KINDS if kind in counts}
 
     def close(self) -> None:
@@ -92,13 +92,13 @@ class RunLedger:
 
     def _run(self, statement: str, *parameters: str) -> sqlite3.Cursor:
         try:
-            return self._db.execute(statement, parameters)
+            return self._db.execute(statement, [_stored(value) for value in parameters])
         except sqlite3.Error as error:
             raise _ledger_failed(error) from error
 
     def _run_many(self, statement: str, values: Iterable[str]) -> None:
         try:
-            self._db.executemany(statement, ((value,) for value in values))
+            self._db.executemany(statement, ((_stored(value),) for value in values))
         except sqlite3.Error as error:
             raise _ledger_failed(error) from error
 
@@ -107,6 +107,16 @@ class RunLedger:
             return rows.fetchall()
         except sqlite3.Error as error:
             raise _ledger_failed(error) from error
+
+
+def _stored(text: str) -> bytes:
+    # A file name that is not UTF-8 reaches Python with lone surrogates
+    # ("\udcff"), which SQLite's text cannot hold: kept as bytes, as written.
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _text(stored: bytes) -> str:
+    return stored.decode("utf-8", "surrogatepass")
 
 
 def _ledger_failed(error: sqlite3.Error) -> IndexWriteFailed:

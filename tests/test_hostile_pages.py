@@ -106,6 +106,17 @@ def test_invalid_utf8_is_replaced_and_the_page_kept_with_a_warning(
     assert any("not UTF-8 were replaced" in warning for warning in report.warnings)
 
 
+def test_a_page_whose_file_name_is_not_utf8_is_indexed_and_then_unchanged(
+    tmp_path: Path, private_index: Path, seed_text: str
+) -> None:
+    folder = tmp_path / "crawl"
+    folder.mkdir()
+    (folder / os.fsdecode(b"caf\xe9.txt")).write_text(seed_text, encoding="utf-8")
+    assert indexer.index_paths([folder], index=private_index).pages_read == 1
+    again = indexer.index_paths([folder], index=private_index)
+    assert (again.pages_read, again.pages_unchanged) == (0, 1)
+
+
 def test_a_page_that_is_mostly_not_utf8_is_skipped(tmp_path: Path, private_index: Path) -> None:
     content = bytes(range(0x80, 0x100)) * 64
     report = indexer.index_paths([crawl_with(tmp_path, "junk.txt", content)], index=private_index)
