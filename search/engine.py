@@ -933,15 +933,18 @@ def _words_starting_like(lowered: str, stems: frozenset[str]) -> Iterator[tuple[
         if _inside_token(lowered, start):
             continue
         rest = _REST_OF_TOKEN.match(lowered, start + length)
-        yield start, rest.end() if rest else start + length
+        assert rest is not None  # the rest may be empty, so it always matches
+        yield start, rest.end()
 
 
 def _inside_token(text: str, position: int) -> bool:
     """A token cannot start right after a word character, nor after "x." (that
     dot belongs to the token before)."""
-    if position == 0 or _WORD_CHARACTER.match(text, position - 1):
-        return position > 0
-    after_dot = text[position - 1] == "." and position > 1
+    if position == 0:
+        return False
+    if _WORD_CHARACTER.match(text, position - 1):
+        return True
+    after_dot = position > 1 and text[position - 1] == "."
     return after_dot and _WORD_CHARACTER.match(text, position - 2) is not None
 
 

@@ -267,7 +267,7 @@ def test_offset_past_the_end_keeps_the_total(open_seeded: search.Index) -> None:
     assert results.total == 8
 
 
-def test_snippet_marks_fall_exactly_where_the_analyzer_finds_the_terms(seed_text: str) -> None:
+def assert_marks_fall_where_the_analyzer_finds_the_terms(text: str, query: str) -> None:
     from whoosh.analysis import StemmingAnalyzer
 
     from search.engine import _match_spans
@@ -277,14 +277,18 @@ def test_snippet_marks_fall_exactly_where_the_analyzer_finds_the_terms(seed_text
     def stems_of(word: str) -> tuple[str, ...]:
         return tuple(token.text for token in analyzer(word))
 
+    stems = frozenset(token.text for token in analyzer(query))
+    expected = {
+        (token.startchar, token.endchar): token.text
+        for token in analyzer(text, chars=True)
+        if token.text in stems
+    }
+    assert _match_spans(text, stems, stems_of) == expected, query
+
+
+def test_snippet_marks_fall_exactly_where_the_analyzer_finds_the_terms(seed_text: str) -> None:
     for query in ("killings", "security officers", "Syria's army", "u.s al-Shughour", "the"):
-        stems = frozenset(token.text for token in analyzer(query))
-        expected = {
-            (token.startchar, token.endchar): token.text
-            for token in analyzer(seed_text, chars=True)
-            if token.text in stems
-        }
-        assert _match_spans(seed_text, stems, stems_of) == expected, query
+        assert_marks_fall_where_the_analyzer_finds_the_terms(seed_text, query)
 
 
 WORDS_OF_TEXT = ["Killing", "killed", "İstanbul", "istanbul", "Straße", "ΟΔΟΣ", "co_op"]
@@ -339,23 +343,8 @@ def test_queries_with_syntax_are_left_to_whoosh_parser(open_seeded: search.Index
 def test_snippet_marks_fall_where_the_analyzer_finds_the_terms_in_any_text(
     pieces: list[tuple[str, str]], query: list[str]
 ) -> None:
-    from whoosh.analysis import StemmingAnalyzer
-
-    from search.engine import _match_spans
-
-    analyzer = StemmingAnalyzer()
-
-    def stems_of(word: str) -> tuple[str, ...]:
-        return tuple(token.text for token in analyzer(word))
-
     text = "".join(word + glue for word, glue in pieces)
-    stems = frozenset(token.text for token in analyzer(" ".join(query)))
-    expected = {
-        (token.startchar, token.endchar): token.text
-        for token in analyzer(text, chars=True)
-        if token.text in stems
-    }
-    assert _match_spans(text, stems, stems_of) == expected
+    assert_marks_fall_where_the_analyzer_finds_the_terms(text, " ".join(query))
 
 
 @pytest.mark.parametrize(
