@@ -355,6 +355,44 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         # is inside the block.
         self._i = bisect.bisect_left(self._ids, targetid, self._i)
 
+    def all_postings(self) -> tuple[list[int], list[float]]:
+        """Every id and weight from here to the end, a block at a time."""
+        ids: list[int] = []
+        weights: list[float] = []
+        while self.is_active():
+            if self._data is None:
+                self._read_data()
+            ids.extend(self._data[1][self._i :])
+            weights.extend(self._data[2][self._i :])
+            self._next_block()
+        return ids, weights
+
+    def weights_at(self, wanted: Sequence[int]) -> dict[int, float]:
+        """The weights of those of ``wanted`` (ascending, none before the current
+        posting) that are in the list, reading only the blocks that can hold one:
+        a block is skipped on its header, which says its last id."""
+        found: dict[int, float] = {}
+        start = 0
+        while start < len(wanted) and self.is_active():
+            end = bisect.bisect_right(wanted, self._maxid, start)
+            if end > start:
+                if self._data is None:
+                    self._read_data()
+                ids, weights = self._data[1], self._data[2]
+                if (end - start) * 8 < len(ids):  # a few: look each one up
+                    for number in wanted[start:end]:
+                        at = bisect.bisect_left(ids, number)
+                        if at < len(ids) and ids[at] == number:
+                            found[number] = weights[at]
+                else:
+                    block = dict(zip(ids, weights, strict=True))
+                    for number in wanted[start:end]:
+                        if number in block:
+                            found[number] = block[number]
+                start = end
+            self._next_block()
+        return found
+
 
 TERMS_CACHED = 4096
 """Term dictionary entries a segment reader keeps, most recently used first."""

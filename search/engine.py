@@ -12,7 +12,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -21,10 +21,9 @@ from typing import Any
 from whoosh import query as whoosh_query
 from whoosh import scoring, sorting
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
-from whoosh.searching import Hit as WhooshHit
 from whoosh.util.numeric import byte_to_length
 
-from indexer.codec import NewsdexPerDocReader
+from indexer.codec import NewsdexLeafMatcher, NewsdexPerDocReader
 from indexer.engine import (
     PAGE_KIND,
     document_to_page,
@@ -37,7 +36,7 @@ from indexer.errors import QueryError, RecordNotFound
 from indexer.location import index_directory
 from indexer.pages import Skipped
 from indexer.records import KINDS, Kind, Record, Source
-from search import spelling
+from search import spelling, top_hits
 from search.dates import DateLike, date_bound
 from search.options import DEFAULT_KINDS, MATCHES, SORTS, KindFilter, Match, Sort
 from search.results import Hit, IndexStats, SearchResults
@@ -235,7 +234,8 @@ class Index:
         :param sort: ``"relevance"``, ``"newest"`` or ``"oldest"`` first
         :param count: count the matches (up to 1,000) for ``total``; without it
             the top hits come faster and ``total`` is only a lower bound when
-            ``total_is_exact`` is False
+            ``total_is_exact`` is False. Queries of plain words are always
+            counted, exactly: finding their top hits sees every match.
         :param match: ``"all"``: a record must have every word; ``"any"``: at
             least one, records with more of them (and rarer ones) first, for
             questions and other natural-language queries
@@ -507,22 +507,82 @@ class Index:
         restriction = self._restrict(kind, since, until)
         if restriction is None:
             return SearchResults(str(parsed), 0, offset, ())
+        if sort == "relevance" and (words := _words_of(parsed)) is not None:
+            ranked = self._rank_words(words, restriction, offset + limit)
+            if ranked is not None:
+                best, total = ranked
+                return self._results(parsed, best[offset:], total, True, offset, scored=True)
         options: dict[str, Any] = {"limit": offset + limit, **restriction}
         if sort != "relevance":
             options["sortedby"] = _date_order(newest_first=sort == "newest")
         results = self._searcher.search(parsed, **options)
-        terms = _positive_terms(parsed, self._searcher.reader())
-        hits = tuple(
-            _hit(found, terms, self._stems_of, scored=sort == "relevance")
-            for found in results[offset : offset + limit]
-        )
+        found = [(hit.docnum, hit.score) for hit in results[offset : offset + limit]]
         if count:
             total, exact = self._count(parsed, options, results)
         elif results.has_exact_length():
             total, exact = len(results), True
         else:
-            total, exact = offset + len(hits), False
+            total, exact = offset + len(found), False
+        return self._results(parsed, found, total, exact, offset, scored=sort == "relevance")
+
+    def _results(
+        self,
+        parsed: whoosh_query.Query,
+        found: Sequence[tuple[int, float | None]],
+        total: int,
+        exact: bool,
+        offset: int,
+        *,
+        scored: bool,
+    ) -> SearchResults:
+        """The hits of these (document, score) pairs, with their snippets."""
+        terms = _positive_terms(parsed, self._searcher.reader())
+        hits = tuple(
+            _hit(self._searcher, number, score if scored else None, terms, self._stems_of)
+            for number, score in found
+        )
         return SearchResults(str(parsed), total, offset, hits, total_is_exact=exact)
+
+    def _rank_words(
+        self, words: list[list[tuple[str, str]]], restriction: dict[str, set[int]], wanted: int
+    ) -> tuple[list[tuple[int, float]], int] | None:
+        """The ``wanted`` best matches of a query of words (:func:`_words_of`),
+        best first, and how many there are, worked out by :mod:`search.top_hits`; ``None`` if
+        a scorer is not newsdex's (an index of another codec): Whoosh runs it."""
+        weighting = self._searcher.weighting
+        keep, leave_out = restriction.get("filter"), restriction.get("mask")
+        all_numbers: list[int] = []
+        all_scores: list[float] = []
+        for searcher, offset in self._searcher.leaf_searchers():
+            reader = searcher.reader()
+            segment_words: list[list[top_hits.Term]] = []
+            for word in words:
+                terms = []
+                for field, text in word:
+                    if (field, text) not in reader:
+                        continue
+                    scorer = weighting.scorer(searcher, field, text)
+                    if not isinstance(scorer, _BM25FScorer) or scorer.lengths is None:
+                        return None
+                    postings = _Postings(reader.postings(field, text))
+                    documents = reader.doc_frequency(field, text)
+                    terms.append(top_hits.Term(postings, documents, scorer.scores))
+                segment_words.append(terms)
+            numbers, scores = top_hits.matches(segment_words)
+            deleted = reader.deleted_docs_set
+            numbers = [number + offset for number in numbers]
+            if deleted or keep is not None or leave_out:
+                admitted = [
+                    (number, score)
+                    for number, score in zip(numbers, scores, strict=True)
+                    if number - offset not in deleted
+                    and (keep is None or number in keep)
+                    and (not leave_out or number not in leave_out)
+                ]
+                numbers, scores = [n for n, _ in admitted], [s for _, s in admitted]
+            all_numbers.extend(numbers)
+            all_scores.extend(scores)
+        return top_hits.top(all_numbers, all_scores, wanted), len(all_numbers)
 
     def _count(
         self, parsed: whoosh_query.Query, options: dict[str, Any], results: Any
@@ -801,8 +861,24 @@ class _BM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
         self._saturation = k1 + 1
         self._norms = _length_norms(b, k1, average)
 
+    @property
+    def lengths(self) -> bytes | None:
+        """The segment's length codes of the field, if the codec keeps them."""
+        return self._lengths
+
     def _score(self, weight: float, length: int) -> float:
         return float(super()._score(weight, length) * self._field_weight)
+
+    def scores(self, numbers: Sequence[int], weights: Sequence[float]) -> list[float]:
+        """:meth:`score` of each of these documents holding the term with these
+        weights, in one pass (needs :attr:`lengths`)."""
+        assert self._lengths is not None
+        idf, saturation, field_weight = self.idf, self._saturation, self._field_weight
+        norms, lengths = self._norms, self._lengths
+        return [
+            float(idf * ((weight * saturation) / (weight + norms[lengths[number]])) * field_weight)
+            for number, weight in zip(numbers, weights, strict=True)
+        ]
 
     def score(self, matcher: Any) -> float:
         if self._lengths is None:
@@ -853,6 +929,58 @@ def _date_order(*, newest_first: bool) -> sorting.FacetType:
     if not newest_first:
         return published
     return sorting.TranslateFacet(lambda key: (key == _UNDATED, -key), published)
+
+
+def _words_of(parsed: whoosh_query.Query) -> list[list[tuple[str, str]]] | None:
+    """The query as words, each the (field, term) pairs any of which it may match
+    in, if it is only that: a term, an OR of one term in each of several
+    fields (one word, as the parser makes it), or an AND of those. ``None``
+    for any other query (phrases, patterns, NOT, boosts...)."""
+    parts = parsed.subqueries if type(parsed) is whoosh_query.And else [parsed]
+    if parsed.boost != 1:
+        return None
+    words = []
+    for part in parts:
+        alternatives = part.subqueries if type(part) is whoosh_query.Or else [part]
+        if part.boost != 1 or (type(part) is whoosh_query.Or and (part.scale or part.minmatch)):
+            return None
+        word = []
+        for term in alternatives:
+            if type(term) is not whoosh_query.Term or term.boost != 1:
+                return None
+            if term.fieldname not in SEARCHABLE_FIELDS or not isinstance(term.text, str):
+                return None
+            word.append((term.fieldname, term.text))
+        if len({field for field, _ in word}) != len(word):
+            return None  # several terms of one field: how Whoosh adds them up matters
+        words.append(word)
+    return words
+
+
+class _Postings:
+    """A posting list as :mod:`search.top_hits` reads it."""
+
+    def __init__(self, matcher: Any) -> None:
+        # A segment with deletions wraps the list in a filter; they are left
+        # out by top_hits.matches instead.
+        self._matcher = getattr(matcher, "child", matcher)
+
+    def all(self) -> tuple[Sequence[int], Sequence[float]]:
+        matcher = self._matcher
+        if isinstance(matcher, NewsdexLeafMatcher):
+            return matcher.all_postings()
+        numbers, weights = [], []  # a term in one document, kept in the term dictionary
+        while matcher.is_active():
+            numbers.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+        return numbers, weights
+
+    def weights_at(self, wanted: Sequence[int]) -> dict[int, float]:
+        if isinstance(self._matcher, NewsdexLeafMatcher):
+            return self._matcher.weights_at(wanted)
+        every = dict(zip(*self.all(), strict=True))
+        return {number: every[number] for number in wanted if number in every}
 
 
 def _positive_terms(parsed: whoosh_query.Query, reader: Any) -> dict[str, frozenset[str]]:
@@ -949,15 +1077,14 @@ def _inside_token(text: str, position: int) -> bool:
 
 
 def _hit(
-    found: WhooshHit,
+    searcher: Any,
+    number: int,
+    score: float | None,
     terms: dict[str, frozenset[str]],
     stems: Callable[[str], tuple[str, ...]],
-    *,
-    scored: bool,
 ) -> Hit:
-    fields = found.fields()
+    fields = searcher.stored_fields(number)
     record = document_to_record(fields)
-    searcher = found.searcher
     sources: list[str] = []
     pages = 0
     for number in pages_of(searcher, record.id):
@@ -974,7 +1101,7 @@ def _hit(
     return Hit(
         record.id,
         record.kind,
-        float(found.score) if scored and found.score is not None else None,
+        None if score is None else float(score),
         record.title,
         record.published,
         tuple(sources),

@@ -1,0 +1,156 @@
+"""Plain-word queries ranked from the posting lists (search.top_hits) find the
+true best matches, scored as Whoosh scores them."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import indexer
+import search
+from search import engine, top_hits
+
+
+@pytest.fixture(scope="module")
+def crawl_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+    """300 generated pages indexed in two runs (two segments), then 20 pages
+    removed (deleted documents): posting lists of many blocks."""
+    from benchmarks.generate import write_pages
+
+    folder = tmp_path_factory.mktemp("top-hits")
+    crawl, index = folder / "crawl", folder / "index"
+    write_pages(crawl / "first", 200)
+    indexer.index_paths([crawl], index=index)
+    write_pages(crawl / "second", 100, start=200)
+    indexer.index_paths([crawl], index=index)
+    for page in sorted((crawl / "first").rglob("*.txt"))[:20]:
+        page.unlink()
+    indexer.index_paths([crawl], index=index)
+    yield crawl, index
+    shutil.rmtree(folder)
+
+
+def exhaustive_top(
+    index: search.Index, text: str, kind: str | None, limit: int
+) -> list[tuple[int, float]]:
+    """The best matches as Whoosh finds them when it scores every match: without
+    block skipping, and without the matcher rewriting that can lose them."""
+    from whoosh.collectors import UnlimitedCollector
+
+    parsed = index._parse(text, kind)  # type: ignore[arg-type]
+    restriction = index._restrict(kind, None, None)  # type: ignore[arg-type]
+    assert restriction is not None
+    keep, leave_out = restriction.get("filter"), restriction.get("mask") or set()
+    collector = UnlimitedCollector()
+    collector.replace = 0
+    index._searcher.search_with_collector(parsed, collector)
+    every = [
+        (hit.docnum, hit.score)
+        for hit in collector.results()
+        if (keep is None or hit.docnum in keep) and hit.docnum not in leave_out
+    ]
+    return sorted(every, key=lambda pair: (-pair[1], pair[0]))[:limit]
+
+
+def whoosh_count(index: search.Index, parsed: object, restriction: dict[str, set[int]]) -> int:
+    keep, leave_out = restriction.get("filter"), restriction.get("mask") or set()
+    matching = index._searcher.docs_for_query(parsed)
+    return sum(1 for n in matching if (keep is None or n in keep) and n not in leave_out)
+
+
+def test_plain_words_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Path, Path]) -> None:
+    from benchmarks.queries import make_queries
+
+    crawl, index_folder = crawl_index
+    with search.open_index(index_folder) as index:
+        assert len(index._searcher.leaf_searchers()) >= 2
+        assert any(reader.has_deletions() for reader, _ in index._searcher.reader().leaf_readers())
+        checked = 0
+        for query in make_queries(crawl):
+            if query.phrase:
+                continue
+            for kind in (None, "article", "headline", "all"):
+                parsed = index._parse(query.text, kind)  # type: ignore[arg-type]
+                words = engine._words_of(parsed)
+                assert words is not None, query.text
+                restriction = index._restrict(kind, None, None)  # type: ignore[arg-type]
+                assert restriction is not None
+                ranked = index._rank_words(words, restriction, 20)
+                assert ranked is not None
+                top, total = ranked
+                assert top == exhaustive_top(index, query.text, kind, 20), (query.text, kind)
+                assert total == whoosh_count(index, parsed, restriction)
+                checked += 1
+        assert checked == 4 * 180
+
+
+def test_search_counts_plain_word_matches_exactly(crawl_index: tuple[Path, Path]) -> None:
+    _, index_folder = crawl_index
+    with search.open_index(index_folder) as index:
+        found = index.search("said", count=False)
+        assert found.total_is_exact
+        assert found.total == whoosh_count(index, index._parse("said"), {}) > 100
+
+
+def test_queries_other_than_plain_words_are_left_to_whoosh(open_seeded: search.Index) -> None:
+    for text in ('"security forces"', "syr*", "Syria NOT Turkey", "Syria OR Turkey", "army~"):
+        assert engine._words_of(open_seeded._parse(text)) is None, text
+    assert engine._words_of(open_seeded._parse("Syria army", match="any")) is None
+    assert engine._words_of(open_seeded._parse("Syria title:army")) is not None
+
+
+class ListPostings:
+    def __init__(self, postings: dict[int, int]) -> None:
+        self.postings = dict(sorted(postings.items()))
+
+    def all(self) -> tuple[Sequence[int], Sequence[float]]:
+        return list(self.postings), list(self.postings.values())
+
+    def weights_at(self, wanted: Sequence[int]) -> dict[int, float]:
+        return {number: self.postings[number] for number in wanted if number in self.postings}
+
+
+def term(postings: dict[int, int], factor: float) -> top_hits.Term:
+    def scores(numbers: Sequence[int], weights: Sequence[float]) -> list[float]:
+        pairs = zip(numbers, weights, strict=True)
+        return [factor * weight / (weight + 1 + number % 7) for number, weight in pairs]
+
+    return top_hits.Term(ListPostings(postings), len(postings), scores)
+
+
+postings_strategy = st.dictionaries(st.integers(0, 60), st.integers(1, 5), max_size=40)
+
+
+@given(
+    st.lists(
+        st.lists(st.tuples(postings_strategy, st.floats(0.1, 3)), min_size=1, max_size=2),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_matches_are_the_documents_holding_every_word(
+    spec: list[list[tuple[dict[int, int], float]]],
+) -> None:
+    words = [[term(postings, factor) for postings, factor in word] for word in spec]
+    numbers, scores = top_hits.matches(words)
+    expected = sorted(set.intersection(*({n for p, _ in word for n in p} for word in spec)))
+    assert numbers == expected
+    for number, score in zip(numbers, scores, strict=True):
+        each_word = [
+            sum(
+                t.scores([number], [p[number]])[0]
+                for t, (p, _) in zip(w, word, strict=True)
+                if number in p
+            )
+            for w, word in zip(words, spec, strict=True)
+        ]
+        assert score == pytest.approx(sum(each_word))
+
+
+def test_top_orders_by_score_then_lower_document() -> None:
+    assert top_hits.top([5, 3, 9, 1], [1.0, 2.0, 2.0, 0.5], 3) == [(3, 2.0), (9, 2.0), (5, 1.0)]
