@@ -1038,8 +1038,10 @@ def _match_spans(
 
 
 def _prefix(stem: str) -> str:
-    # A stem's last letter may not be the word's ("any" -> "ani", "fly" -> "fli").
-    return stem[: min(3, max(len(stem) - 1, 1))]
+    # A stem's last letter may not be the word's ("any" -> "ani", "fly" ->
+    # "fli", "hoping" -> "hope"); the letters before it are (Porter's rules
+    # only cut, or change the last letter).
+    return stem[: max(len(stem) - 1, 1)]
 
 
 _WORD_CHARACTER = re.compile(r"\w")
