@@ -26,7 +26,7 @@ import sys
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from whoosh.codec.whoosh3 import (
@@ -172,7 +172,9 @@ def decode_block(data: bytes, count: int) -> tuple[list[int], Sequence[float], l
     return ids, weights, decode_values(data, count, values_at)
 
 
-def decode_ids_and_weights(data: bytes, count: int) -> tuple[list[int], Sequence[float], int]:
+def decode_ids_and_weights(
+    data: bytes | memoryview, count: int
+) -> tuple[list[int], Sequence[float], int]:
     """A block's ids and weights, and where its values begin: most blocks a query
     reads are only skipped through or scored, never asked for positions."""
     codes, first = _HEADER.unpack_from(data)
@@ -355,43 +357,69 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         # is inside the block.
         self._i = bisect.bisect_left(self._ids, targetid, self._i)
 
+    def _blocks(self) -> Iterator[tuple[int, int, Callable[[], bytes | memoryview]]]:
+        """Each block of the list, from the first: its postings, last id and
+        how to read its data (decompressed when read).
+
+        The list is read in one go: walking a frequent word's blocks header by
+        header, a read each, took 14% of the instructions of AND queries of a
+        frequent and a rare word (callgrind, 50,000 pages)."""
+        whole = memoryview(self._postfile.get(self._baseoffset, self._end - self._baseoffset))
+        position = 0
+        while True:
+            length, count, last_id, _, compression, _, _ = _BLOCK_INFO.unpack_from(whole, position)
+            end = position + _LENGTH_SIZE + abs(length)
+            data = whole[position + _BLOCK_INFO.size : end]
+            yield count, last_id, functools.partial(_block_data, data, compression)
+            if length < 0:  # the last block
+                return
+            position = end
+
+    @property
+    def _end(self) -> int:
+        # Whoosh's term info unpacks the list's length as a 1-tuple.
+        length = self._length[0] if isinstance(self._length, tuple) else self._length
+        return int(self._startoffset + length)
+
     def all_postings(self) -> tuple[list[int], list[float]]:
-        """Every id and weight from here to the end, a block at a time."""
+        """Every id of the list and its weight."""
         ids: list[int] = []
         weights: list[float] = []
-        while self.is_active():
-            if self._data is None:
-                self._read_data()
-            ids.extend(self._data[1][self._i :])
-            weights.extend(self._data[2][self._i :])
-            self._next_block()
+        for count, _, read in self._blocks():
+            block_ids, block_weights, _ = decode_ids_and_weights(read(), count)
+            ids.extend(block_ids)
+            weights.extend(block_weights)
         return ids, weights
 
     def weights_at(self, wanted: Sequence[int]) -> dict[int, float]:
-        """The weights of those of ``wanted`` (ascending, none before the current
-        posting) that are in the list, reading only the blocks that can hold one:
-        a block is skipped on its header, which says its last id."""
+        """The weights of those of ``wanted`` (ascending) that are in the list,
+        decoding only the blocks that can hold one (a block's header says its
+        last id)."""
         found: dict[int, float] = {}
         start = 0
-        while start < len(wanted) and self.is_active():
-            end = bisect.bisect_right(wanted, self._maxid, start)
-            if end > start:
-                if self._data is None:
-                    self._read_data()
-                ids, weights = self._data[1], self._data[2]
-                if (end - start) * 8 < len(ids):  # a few: look each one up
-                    for number in wanted[start:end]:
-                        at = bisect.bisect_left(ids, number)
-                        if at < len(ids) and ids[at] == number:
-                            found[number] = weights[at]
-                else:
-                    block = dict(zip(ids, weights, strict=True))
-                    for number in wanted[start:end]:
-                        if number in block:
-                            found[number] = block[number]
-                start = end
-            self._next_block()
+        for count, last_id, read in self._blocks():
+            if start == len(wanted):
+                break
+            end = bisect.bisect_right(wanted, last_id, start)
+            if end == start:
+                continue
+            ids, weights, _ = decode_ids_and_weights(read(), count)
+            if (end - start) * 8 < count:  # a few: look each one up
+                for number in wanted[start:end]:
+                    at = bisect.bisect_left(ids, number)
+                    if at < count and ids[at] == number:
+                        found[number] = weights[at]
+            else:
+                block = dict(zip(ids, weights, strict=True))
+                for number in wanted[start:end]:
+                    if number in block:
+                        found[number] = block[number]
+            start = end
         return found
+
+
+def _block_data(data: memoryview, compression: int) -> bytes | memoryview:
+    return zlib.decompress(data) if compression else data
 
 
 TERMS_CACHED = 4096

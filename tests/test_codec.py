@@ -62,3 +62,31 @@ def test_words_in_many_blocks_are_found_in_every_document(tmp_path: Path) -> Non
         assert index.search("minister", limit=1).total == 300
         assert index.search('"prime minister"', limit=1).total == 300
         assert index.search('"minister prime"', limit=1).total == 0
+
+
+def test_a_posting_list_read_whole_or_at_some_ids_gives_what_stepping_through_gives(
+    tmp_path: Path,
+) -> None:
+    # A word in 300 documents (three blocks), twice in every third one.
+    pages = tmp_path / "pages"
+    for number in range(300):
+        twice = " minister" if number % 3 == 0 else ""
+        write_page(
+            pages, f"{number:03}.txt", f"Caption {number}\n\nThe minister{twice} {number}.\n"
+        )
+    indexer.index_paths([pages])
+    with search.open_index() as index:
+        reader = index._searcher.reader()
+        stepping = reader.postings("body", "minist")
+        expected = {}
+        while stepping.is_active():
+            expected[stepping.id()] = stepping.weight()
+            stepping.next()
+        assert len(expected) == 300
+        assert sorted(set(expected.values())) == [1, 2]
+        ids, weights = reader.postings("body", "minist").all_postings()
+        assert dict(zip(ids, weights, strict=True)) == expected
+        assert ids == sorted(expected)
+        wanted = [number for number in range(max(expected) + 2) if number % 7 == 0]
+        found = reader.postings("body", "minist").weights_at(wanted)
+        assert found == {number: expected[number] for number in wanted if number in expected}
