@@ -182,7 +182,7 @@ def test_a_failing_engine_is_reported_not_fatal(tmp_path: Path) -> None:
     settings = run.Settings(
         tmp_path, ["broken"], 1, False, 0, generate.DEFAULT_SOURCE, 6, 2, 20, 60.0
     )
-    found = run.engine_round(engine, tmp_path, tmp_path / "index", tmp_path / "q", settings)
+    found = run.engine_round(engine, tmp_path, tmp_path / "index", settings)
     assert found == {}
     assert engine.errors and engine.errors[0].startswith("build: ")
     assert "No module named" in engine.errors[0]
@@ -214,3 +214,29 @@ def test_one_query_commands_of_the_engines_take_turns(tmp_path: Path) -> None:
     assert log.read_text().split() == ["a0", "b0", "a0", "b0", "a1", "b1", "a2", "b2"]
     assert all(not isinstance(result, Exception) for result in timed.values())
     assert [len(result["times_ms"]) for result in timed.values()] == [3, 3]  # type: ignore[index]
+
+
+def test_warm_query_passes_rotate_the_engines_and_keep_each_querys_best(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order: list[str] = []
+    times = {"a": [[5.0, 1.0], [3.0, None], [4.0, 2.0]], "b": [[1.0, 9.0]] * 3}
+
+    def fake_run_json(command: list[str], timeout: float | None) -> dict[str, object]:
+        name = command[2].rsplit(".", 1)[1]
+        order.append(name)
+        return {"times_ms": times[name][order.count(name) - 1], "max_rss_mb": len(order)}
+
+    monkeypatch.setattr(run, "run_json", fake_run_json)
+    engines = [run.EngineRun(name, SimpleNamespace(__name__=f"x.{name}")) for name in "ab"]  # type: ignore[arg-type]
+    found: list[dict[str, object]] = [{}, {}]
+    settings = run.Settings(
+        tmp_path, ["a", "b"], 1, False, 0, generate.DEFAULT_SOURCE, 2, 2, 20, 60.0, query_passes=3
+    )
+    ready = [(engine, f, tmp_path) for engine, f in zip(engines, found, strict=True)]
+    run.time_warm_queries(ready, tmp_path / "queries.json", settings)
+    assert order == ["a", "b", "b", "a", "a", "b"]
+    assert found[0]["query"]["times_ms"] == [3.0, 1.0]  # type: ignore[index]
+    assert found[0]["query"]["pass_p50_ms"] == [3.0, 3.0, 3.0]  # type: ignore[index]
+    assert found[1]["query"]["times_ms"] == [1.0, 9.0]  # type: ignore[index]
+    assert found[1]["query"]["max_rss_mb"] == 6  # type: ignore[index]
