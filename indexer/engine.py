@@ -752,7 +752,11 @@ class IndexSession:
 
     def _indexed(self, record_id: str) -> bool:
         """Whether the committed index holds the record."""
-        return not self._empty and self._searcher.document_number(id=record_id) is not None
+        if self._empty or ("id", record_id) not in self._searcher.reader():
+            # Most records of a new page are new, and the term dictionary says
+            # so without reading postings (a deleted record's id stays in it).
+            return False
+        return self._searcher.document_number(id=record_id) is not None
 
     def _forget_page(self, key: str, *, orphans: bool = True) -> None:
         """Delete a page's document; its records become candidates for removal."""

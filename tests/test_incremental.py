@@ -104,6 +104,23 @@ def test_a_footer_losing_its_last_page_goes_away(tmp_path: Path, private_index: 
     assert counts(private_index) == {"article": 1, "headline": 0, "footer": 0}
 
 
+def test_a_headline_that_went_away_is_written_again_when_a_page_brings_it_back(
+    tmp_path: Path, private_index: Path
+) -> None:
+    # Its id stays in Whoosh's term dictionary after the deletion: the index
+    # must not take it for a record it still holds.
+    page = write_page(tmp_path / "c", "a.txt", page_text("A", "Alpha.", "Returning news"))
+    indexer.index_paths([tmp_path / "c"], index=private_index)
+    page.unlink()
+    write_page(tmp_path / "c", "b.txt", page_text("B", "Bravo."))
+    indexer.index_paths([tmp_path / "c"], index=private_index)
+    assert counts(private_index)["headline"] == 0
+    write_page(tmp_path / "c", "c.txt", page_text("C", "Charlie.", "Returning news"))
+    indexer.index_paths([tmp_path / "c"], index=private_index)
+    assert counts(private_index)["headline"] == 1
+    assert pages_of_headline(private_index, "Returning news") == ["c.txt"]
+
+
 def test_pages_outside_the_paths_of_a_run_are_kept(tmp_path: Path, private_index: Path) -> None:
     write_page(tmp_path / "one", "a.txt", page_text("A", "Alpha.", "News a"))
     write_page(tmp_path / "two", "b.txt", page_text("B", "Bravo.", "News b"))
