@@ -515,7 +515,7 @@ class Index:
         options: dict[str, Any] = {"limit": offset + limit, **restriction}
         if sort != "relevance":
             options["sortedby"] = _date_order(newest_first=sort == "newest")
-        results = self._searcher.search(parsed, **options)
+        results = self._search_every_match(parsed, options)
         found = [(hit.docnum, hit.score) for hit in results[offset : offset + limit]]
         if count:
             total, exact = self._count(parsed, options, results)
@@ -583,6 +583,25 @@ class Index:
             all_numbers.extend(numbers)
             all_scores.extend(scores)
         return top_hits.top(all_numbers, all_scores, wanted), len(all_numbers)
+
+    def _search_every_match(self, parsed: whoosh_query.Query, options: dict[str, Any]) -> Any:
+        """Whoosh's search, scoring every match.
+
+        Whoosh's shortcuts for top hits lose some: an AND-like matcher skips
+        blocks of one posting list on the best score of the other list's
+        current block, which lies over other documents (``AndMaybeMatcher``'s
+        and ``IntersectionMatcher``'s ``skip_to_quality``), and rewrites
+        itself (``replace``) on such bounds as it goes. At 50,000 pages "play
+        game" lost its best and then its third-best match. Queries of plain
+        words do not come here (:meth:`_rank_words`).
+        """
+        collector = self._searcher.collector(optimize=False, **options)
+        scored = collector
+        while hasattr(scored, "child"):  # a filter or mask wraps the collector that scores
+            scored = scored.child
+        scored.replace = 0
+        self._searcher.search_with_collector(parsed, collector)
+        return collector.results()
 
     def _count(
         self, parsed: whoosh_query.Query, options: dict[str, Any], results: Any

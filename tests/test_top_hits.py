@@ -89,6 +89,34 @@ def test_plain_words_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Path,
         assert checked == 4 * 180
 
 
+def other_queries(crawl: Path) -> list[str]:
+    """Queries Whoosh runs itself, made of the benchmark's words: phrases, ORs,
+    NOTs and words in a field."""
+    from benchmarks.queries import make_queries
+
+    made = make_queries(crawl)
+    texts = [query.text for query in made if query.phrase]
+    pairs = [query.words for query in made if len(query.words) >= 2]
+    texts += [f"{a} OR {b}" for a, b, *_ in pairs]
+    texts += [f"{a} NOT {b}" for a, b, *_ in pairs]
+    texts += [f'"{a} {b}" OR {b}' for a, b, *_ in pairs]
+    texts += [f"title:{a} {b}" for a, b, *_ in pairs]
+    return texts
+
+
+def test_other_queries_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Path, Path]) -> None:
+    crawl, index_folder = crawl_index
+    with search.open_index(index_folder) as index:
+        for text in other_queries(crawl):
+            for kind in (None, "article"):
+                best = exhaustive_top(index, text, kind, 20)
+                ids = [index._searcher.stored_fields(number)["id"] for number, _ in best]
+                found = index.search(text, kind=kind, limit=20)  # type: ignore[arg-type]
+                assert [(hit.id, hit.score) for hit in found.hits] == [
+                    (record_id, score) for record_id, (_, score) in zip(ids, best, strict=True)
+                ], (text, kind)
+
+
 def test_search_counts_plain_word_matches_exactly(crawl_index: tuple[Path, Path]) -> None:
     _, index_folder = crawl_index
     with search.open_index(index_folder) as index:
