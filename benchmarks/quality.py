@@ -8,7 +8,7 @@ It indexes the 5,183 SciFact abstracts (``../shared/data/ir/scifact/``) as artic
 records with ``indexer.index_records`` (title and body; each abstract's page is
 ``scifact/corpus.jsonl:<line>``), runs the 300 test queries (claims, as plain
 words: the query language's marks taken out) through
-``search.open_index(...).search(query, match="any", limit=100, count=False)``,
+``search.open_index(...).search(query, match="any", limit=100)``,
 and prints nDCG@10 and Recall@100 beside the published BM25 figures. Then, for
 every top-10 hit of those queries, how its snippet looks (marked matches, length,
 word and sentence boundaries, time to make), and the share of 300 one-word
@@ -190,12 +190,12 @@ def evaluate(
     with search.open_index(index_dir) as index:
         for query_id, text in queries:
             words = plain_words(text)
-            found = index.search(words, match="any", limit=100, count=False)
+            found = index.search(words, match="any", limit=100)
             ranked = [corpus_id[hit.sources[0]] for hit in found.hits]
             ndcgs.append(ndcg_at(ranked, benchmark.qrels[query_id]))
             recalls.append(recall_at(ranked, benchmark.qrels[query_id]))
             with snippets.timed():
-                top = index.search(words, match="any", limit=10, count=False)
+                top = index.search(words, match="any", limit=10)
             snippets.add(words, [index.record(hit.id) for hit in top.hits], top.hits)
         did_you_mean = None
         if misspelling_count:

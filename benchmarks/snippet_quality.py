@@ -122,7 +122,7 @@ def measure(index: search.Index, queries: Sequence[str], limit: int = 10) -> Sni
         text = or_query(query)
         stems = {token.text for token in analyzer(text)}
         with _timed(times):
-            results = index.search(text, kind="article", limit=limit, count=False)
+            results = index.search(text, kind="article", limit=limit)
         for hit in results.hits:
             record = index.record(hit.id)
             assert isinstance(record, Article)

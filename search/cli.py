@@ -303,8 +303,6 @@ def search(
             sort=sort,  # type: ignore[arg-type]
             limit=limit,
             offset=offset,
-            # JSON Lines carry no total: skip counting, the top hits come faster.
-            count=not as_json,
             match="any" if any_word else "all",
         )
     _print_results(results, as_json, _use_color(color))

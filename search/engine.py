@@ -48,9 +48,6 @@ FIELDS_OF_KIND: dict[Kind, tuple[str, ...]] = {
     "headline": ("title",),
     "footer": ("boilerplate",),
 }
-COUNT_LIMIT = 1000
-"""Hits are counted exactly up to this many; past it, ``total_is_exact`` is False.
-Counting every match of a frequent word costs more than finding the top ten."""
 MAX_HIT_SOURCES = 10
 """A hit names at most this many of its pages; ``Hit.pages`` counts them all and
 ``Index.record`` lists every one."""
@@ -232,10 +229,8 @@ class Index:
         :param until: keep records published at or before this (a day means
             its end)
         :param sort: ``"relevance"``, ``"newest"`` or ``"oldest"`` first
-        :param count: count the matches (up to 1,000) for ``total``; without it
-            the top hits come faster and ``total`` is only a lower bound when
-            ``total_is_exact`` is False. Queries of plain words are always
-            counted, exactly: finding their top hits sees every match.
+        :param count: no longer changes anything, kept for callers written for
+            it: every total is exact, as finding the top hits sees every match
         :param match: ``"all"``: a record must have every word; ``"any"``: at
             least one, records with more of them (and rarer ones) first, for
             questions and other natural-language queries
@@ -244,7 +239,7 @@ class Index:
         if match not in MATCHES:
             raise QueryError(f"unknown match {match!r}", hint=f"use one of {MATCHES}")
         parsed = self._parse(query, kind, match)
-        results = self._run(parsed, kind, since, until, sort, limit, offset, count)
+        results = self._run(parsed, kind, since, until, sort, limit, offset)
         if results.total == 0:
             suggestion = self._suggest(query, kind, since, until)
             any_total = self._any_total(query, parsed, kind, since, until) if match == "all" else 0
@@ -498,7 +493,6 @@ class Index:
         sort: Sort,
         limit: int,
         offset: int,
-        count: bool = True,
     ) -> SearchResults:
         if limit < 1 or offset < 0:
             raise QueryError("limit must be at least 1 and offset at least 0")
@@ -511,26 +505,19 @@ class Index:
             ranked = self._rank_words(words, restriction, offset + limit)
             if ranked is not None:
                 best, total = ranked
-                return self._results(parsed, best[offset:], total, True, offset, scored=True)
+                return self._results(parsed, best[offset:], total, offset, scored=True)
         options: dict[str, Any] = {"limit": offset + limit, **restriction}
         if sort != "relevance":
             options["sortedby"] = _date_order(newest_first=sort == "newest")
         results = self._search_every_match(parsed, options)
         found = [(hit.docnum, hit.score) for hit in results[offset : offset + limit]]
-        if count:
-            total, exact = self._count(parsed, options, results)
-        elif results.has_exact_length():
-            total, exact = len(results), True
-        else:
-            total, exact = offset + len(found), False
-        return self._results(parsed, found, total, exact, offset, scored=sort == "relevance")
+        return self._results(parsed, found, len(results), offset, scored=sort == "relevance")
 
     def _results(
         self,
         parsed: whoosh_query.Query,
         found: Sequence[tuple[int, float | None]],
         total: int,
-        exact: bool,
         offset: int,
         *,
         scored: bool,
@@ -541,7 +528,7 @@ class Index:
             _hit(self._searcher, number, score if scored else None, terms, self._stems_of)
             for number, score in found
         )
-        return SearchResults(str(parsed), total, offset, hits, total_is_exact=exact)
+        return SearchResults(str(parsed), total, offset, hits)
 
     def _rank_words(
         self, words: list[list[tuple[str, str]]], restriction: dict[str, set[int]], wanted: int
@@ -602,39 +589,6 @@ class Index:
         scored.replace = 0
         self._searcher.search_with_collector(parsed, collector)
         return collector.results()
-
-    def _count(
-        self, parsed: whoosh_query.Query, options: dict[str, Any], results: Any
-    ) -> tuple[int, bool]:
-        """How many records match, counted up to :data:`COUNT_LIMIT`.
-
-        Free when the search saw every match (no block was skipped); else the
-        query runs again without scoring, stopping after the limit.
-        """
-        if results.has_exact_length():
-            return len(results), True
-        keep, leave_out = options.get("filter"), options.get("mask")
-        matching = (
-            number
-            for number in self._matching_documents(parsed)
-            if (keep is None or number in keep) and (leave_out is None or number not in leave_out)
-        )
-        total = sum(1 for _ in itertools.islice(matching, COUNT_LIMIT + 1))
-        return min(total, COUNT_LIMIT), total <= COUNT_LIMIT
-
-    def _matching_documents(self, parsed: whoosh_query.Query) -> Iterator[int]:
-        """Live documents matching ``parsed``, in order, found by skipping.
-
-        Whoosh's own ``docs_for_query`` lists every id of each side of an AND
-        before intersecting: on a frequent word, a whole posting list.
-        """
-        reader = self._searcher.reader()
-        matcher = parsed.matcher(self._searcher)
-        while matcher.is_active():
-            number = matcher.id()
-            if not reader.is_deleted(number):
-                yield number
-            matcher.next()
 
     def _suggest(
         self,

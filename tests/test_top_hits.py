@@ -120,7 +120,7 @@ def test_other_queries_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Pat
 def test_search_counts_plain_word_matches_exactly(crawl_index: tuple[Path, Path]) -> None:
     _, index_folder = crawl_index
     with search.open_index(index_folder) as index:
-        found = index.search("said", count=False)
+        found = index.search("said")
         assert found.total_is_exact
         assert found.total == whoosh_count(index, index._parse("said"), {}) > 100
 

@@ -50,9 +50,9 @@ class Searcher:
         self.index = search.open_index(index_dir)
 
     def search(self, words: Sequence[str], phrase: bool = False, limit: int = 10) -> common.Hits:
-        # Top hits with snippets and no total, like FTS5's LIMIT and tantivy's
-        # count=False: the same work from every engine.
-        results = self.index.search(query_text(words, phrase), limit=limit, count=False)
+        # Top hits with snippets. newsdex counts every match as it finds them
+        # (FTS5's LIMIT and tantivy's count=False do not count).
+        results = self.index.search(query_text(words, phrase), limit=limit)
         return [(hit.id, hit.snippet.text) for hit in results.hits]
 
     def close(self) -> None:
