@@ -102,7 +102,11 @@ def _added_up(scores: list[list[float]], documents: list[int]) -> list[float]:
     """The words' scores added up as Whoosh adds them: its AND is a tree built
     like a Huffman code, joining the two words (or subtrees) in the most
     documents first. Floating-point addition is not associative, so the
-    grouping decides the last bit, and the last bit decides ties."""
+    grouping decides the last bit, and the last bit decides ties. Words in
+    as many documents are joined here in the query's order; Whoosh orders
+    them by comparing matcher objects, so with three or more words two of
+    which are in exactly as many documents, a score may differ in its last
+    bit."""
     trees: list[tuple[int, int, list[float]]] = [
         (-count, order, word)
         for order, (count, word) in enumerate(zip(documents, scores, strict=True))
