@@ -342,3 +342,49 @@ def test_build_whose_postings_pool_spills_to_disk_finds_what_an_in_memory_build_
         assert actual.stats().records == expected.stats().records
         for query in ("government", "said the", '"prime minister"', "title:bank"):
             assert actual.search(query, limit=50).hits == expected.search(query, limit=50).hits
+
+
+def test_a_large_addition_in_two_processes_gives_what_one_process_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks.generate import write_pages
+    from indexer import engine
+
+    crawl = tmp_path / "crawl"
+    write_pages(crawl / "first", 60)
+    indexer.index_paths([crawl], index=tmp_path / "added")
+    write_pages(crawl / "second", 30, start=60)
+    first_pages = sorted((crawl / "first").rglob("*.txt"))
+    for page in first_pages[:5]:
+        page.unlink()
+    for page in first_pages[5:10]:
+        page.write_text(page.read_text(encoding="utf-8") + "\nA new last line.\n", "utf-8")
+    writers: list[type] = []
+    open_writer = engine.IndexSession._open_writer
+    monkeypatch.setattr(
+        engine.IndexSession,
+        "_open_writer",
+        lambda self: writers.append(type(writer := open_writer(self))) or writer,
+    )
+    monkeypatch.setattr(engine, "PARALLEL_MIN_NEW_BYTES", 1)
+    added = indexer.index_paths([crawl], index=tmp_path / "added")
+    assert writers == [engine._SubprocessWriter]
+    assert (added.pages_read, added.pages_removed) == (35, 5)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_NEW_BYTES", 2**62)
+    fresh = indexer.index_paths([crawl], index=tmp_path / "fresh")
+    assert writers[1:] == [engine._PooledSegmentWriter]
+    assert added.documents == fresh.documents
+    with (
+        search.open_index(tmp_path / "fresh") as expected,
+        search.open_index(tmp_path / "added") as actual,
+    ):
+        assert actual.stats().records == expected.stats().records
+        for query in ("government", "said the", '"prime minister"', "new last line"):
+            # Every match: the deleted documents still count in Whoosh's
+            # statistics, so the order may differ, never the set.
+            found = actual.search(query, limit=1000)
+            wanted = expected.search(query, limit=1000)
+            assert (found.total, sorted(hit.id for hit in found.hits)) == (
+                wanted.total,
+                sorted(hit.id for hit in wanted.hits),
+            ), query
