@@ -75,9 +75,10 @@ WRITER_POOL_MB = 512
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 PARALLEL_MIN_NEW_BYTES = 2 * 1024 * 1024
 """New or changed page bytes from which a run adding to an index uses two
-processes (1,000 pages, 3.5 MB, added to 50,000: 3.76 and 3.95 s in one
-process, 2.57 and 2.81 s in two, alternating). Each leaves a segment of its
-own, which Whoosh's merge policy folds in as small segments accumulate."""
+processes (1,000 pages, 3.5 MB, added to 50,000, alternating runs: 5.00, 5.43
+and 4.97 s in one process, 3.74, 4.11 and 3.73 s in two, the walk that finds
+out included). Each leaves a segment of its own, which Whoosh's merge policy
+folds in as small segments accumulate."""
 
 
 def _records_field() -> KEYWORD:
@@ -564,7 +565,7 @@ class IndexSession:
     ledger: RunLedger = field(default_factory=RunLedger)
     """The pages and records this run has met (on disk: memory stays flat)."""
     _replaced_pages: set[int] = field(default_factory=set)
-    _known: dict[str, PageEntry] | None = None
+    _known: dict[str, PageEntry] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         try:
