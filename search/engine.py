@@ -534,8 +534,9 @@ class Index:
         self, words: list[list[tuple[str, str]]], restriction: dict[str, set[int]], wanted: int
     ) -> tuple[list[tuple[int, float]], int] | None:
         """The ``wanted`` best matches of a query of words (:func:`_words_of`),
-        best first, and how many there are, worked out by :mod:`search.top_hits`; ``None`` if
-        a scorer is not newsdex's (an index of another codec): Whoosh runs it."""
+        best first, and how many there are, worked out by :mod:`search.top_hits`;
+        ``None`` if a scorer is not newsdex's (an index of another codec): Whoosh
+        runs it then."""
         weighting = self._searcher.weighting
         keep, leave_out = restriction.get("filter"), restriction.get("mask")
         all_numbers: list[int] = []
@@ -579,8 +580,9 @@ class Index:
         current block, which lies over other documents (``AndMaybeMatcher``'s
         and ``IntersectionMatcher``'s ``skip_to_quality``), and rewrites
         itself (``replace``) on such bounds as it goes. At 50,000 pages "play
-        game" lost its best and then its third-best match. Queries of plain
-        words do not come here (:meth:`_rank_words`).
+        game" lost its best match in one build of the benchmark and its
+        third-best in the next. Queries of plain words do not come here
+        (:meth:`_rank_words`).
         """
         collector = self._searcher.collector(optimize=False, **options)
         scored = collector
