@@ -22,8 +22,10 @@ import json
 import multiprocessing
 import os
 import pickle
+import queue
 import shutil
 import struct
+import sys
 import tempfile
 import threading
 import time
@@ -474,19 +476,62 @@ def _watch_parent_then_run_subwriter(*args: Any) -> None:
     _SubWriterTask(*args).run()
 
 
+QUEUE_WAIT_SECONDS = 1.0
+"""How long a full job queue is waited on before the writer processes are
+checked for life."""
+
+
+class _WatchedQueue:
+    """The writer processes' job queue, as the parent puts jobs on it: a queue
+    that no live process empties fails the run instead of blocking forever.
+
+    Whoosh's queue holds eight jobs and its parent puts each without a time
+    limit, so writer processes that stopped (killed, or unable to start)
+    left the run waiting for good.
+    """
+
+    def __init__(self, jobs: Any, tasks: list[Any]) -> None:
+        self._jobs = jobs
+        self._tasks = tasks
+
+    def put(self, job: Any) -> None:
+        while True:
+            try:
+                self._jobs.put(job, timeout=QUEUE_WAIT_SECONDS)
+                return
+            except queue.Full:
+                if not any(task.is_alive() for task in self._tasks):
+                    raise OSError(errno.ECHILD, "the writer processes stopped") from None
+
+
+def _can_spawn() -> bool:
+    """Whether spawned writer processes can start. Each imports the program's
+    main module again, from its file: a program read from standard input
+    (``python - <<EOF``) has none, and every process would die at start-up."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        return True  # run as a module (`python -m`): imported by name
+    path = getattr(main, "__file__", None)
+    return path is None or os.path.isfile(path)
+
+
 class _SubprocessWriter(MpWriter):  # type: ignore[misc]
-    """Whoosh's multi-process writer, with sub-writers that never outlive newsdex
-    and newsdex's postings pool in each."""
+    """Whoosh's multi-process writer, with sub-writers that never outlive newsdex,
+    newsdex's postings pool in each, and a job queue that cannot hang the run."""
+
+    jobqueue: Any  # Whoosh's queue, then the watched one the parent puts jobs on
 
     def __init__(self, index: Any, limitmb: float = 128, **kwargs: Any) -> None:
         super().__init__(index, limitmb=limitmb, **kwargs)
         _use_newsdex_pool(self, limitmb)
+        self._jobs = self.jobqueue
+        self.jobqueue = _WatchedQueue(self._jobs, self.tasks)
 
     def _new_task(self) -> Any:
         arguments = (
             self.storage,
             self.indexname,
-            self.jobqueue,
+            self._jobs,
             self.resultqueue,
             self.subargs,
             self.multisegment,
@@ -503,7 +548,7 @@ class _SubprocessWriter(MpWriter):  # type: ignore[misc]
         # table of contents is written, so the last commit stands.
         failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
         if failed:
-            raise OSError(errno.EIO, f"a writer process failed (exit status {failed[0]})")
+            raise OSError(errno.ECHILD, f"a writer process failed (exit status {failed[0]})")
         super()._commit_toc(segments)
 
     def cancel(self) -> None:
@@ -534,6 +579,8 @@ def _write_error(directory: Path, error: OSError) -> IndexWriteFailed:
         hint = "free some disk space, then run again"
     elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         hint = "make the folder writable, or give another with --index"
+    elif error.errno == errno.ECHILD:  # newsdex's own: its writer processes
+        hint = "one may have been killed (out of memory?); run again"
     else:
         hint = "fix the disk problem, then run again"
     return IndexWriteFailed(
@@ -626,7 +673,7 @@ class IndexSession:
             else:
                 new = self.new_bytes(self.known_pages()) if self.new_bytes is not None else 0
                 large = new >= PARALLEL_MIN_NEW_BYTES
-            if large and (os.cpu_count() or 1) > 1:
+            if large and (os.cpu_count() or 1) > 1 and _can_spawn():
                 # Two processes analyse documents side by side (1.9x faster on
                 # 5,000 pages, 2 cores), each leaving its own segment. Only for
                 # large runs: a small one would mostly pay start-up.
@@ -718,8 +765,13 @@ class IndexSession:
                 failure = error
             if failure is not None:
                 # The new table of contents was never renamed into place, so
-                # the last commit still stands. Whoosh's writer is done with.
-                self._writer = None
+                # the last commit still stands. Whoosh's writer is done with;
+                # cancelled, it closes the files of a commit that stopped
+                # before writing them (writer processes that stopped).
+                writer, self._writer = self._writer, None
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+                del writer
                 _close_files_left_open(failure)
                 self._remove_leftovers_quietly()
                 raise _write_error(self.directory, failure) from failure

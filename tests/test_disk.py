@@ -229,6 +229,51 @@ def test_a_writer_process_that_dies_fails_the_run_and_keeps_the_last_commit(
     assert snapshot(seeded_index) == before
 
 
+def test_writer_processes_that_stop_fail_the_run_instead_of_leaving_it_waiting(
+    seeded_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexer import engine
+
+    def dying_task(writer: Any) -> Any:
+        task = writer._mpctx.Process(target=os._exit, args=(1,))
+        writer.tasks.append(task)
+        task.start()
+        return task
+
+    # Enough documents to fill the job queue, which no process empties.
+    write_pages(tmp_path / "crawl", 400)
+    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(engine, "QUEUE_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(engine._SubprocessWriter, "_new_task", dying_task)
+    before = snapshot(seeded_index)
+    with pytest.raises(indexer.IndexWriteFailed, match="writer processes stopped"):
+        indexer.index_paths([tmp_path / "crawl"], index=seeded_index, rebuild=True)
+    assert snapshot(seeded_index) == before
+
+
+def test_a_program_read_from_standard_input_builds_in_one_process(tmp_path: Path) -> None:
+    # Spawned writer processes import the main module again from its file,
+    # and a program piped to Python has none: they would all die at start.
+    program = f"""
+import indexer
+from indexer import engine
+engine.PARALLEL_MIN_BYTES = 0
+report = indexer.index_paths([{str(SEEDS)!r}], index={str(tmp_path / "index")!r})
+print(report.documents)
+"""
+    done = subprocess.run(
+        [sys.executable, "-"],
+        input=program,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0
+
+
 # --- folders that cannot be written ---------------------------------------
 
 
