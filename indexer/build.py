@@ -283,23 +283,6 @@ def _peek(
     return itertools.chain(head, inputs), size
 
 
-def _changed_bytes(
-    inputs: Iterator[InputFile | Skipped], known: dict[str, PageEntry], enough: int
-) -> int:
-    """The bytes of the input files the index does not know at their size and
-    time (new, changed or touched), counted up to ``enough``."""
-    size = 0
-    for found in inputs:
-        if not isinstance(found, InputFile):
-            continue
-        earlier = known.get(found.path)
-        if earlier is None or (earlier.size, earlier.mtime_ns) != (found.size, found.mtime_ns):
-            size += found.size
-            if size >= enough:
-                break
-    return size
-
-
 def index_paths(
     paths: Sequence[PathLike] = (),
     *,
@@ -329,7 +312,7 @@ def index_paths(
     """
     # Imported here so that `import indexer` stays light: Whoosh loads only
     # when an index is really written.
-    from indexer.engine import PARALLEL_MIN_BYTES, PARALLEL_MIN_NEW_BYTES, IndexSession
+    from indexer.engine import PARALLEL_MIN_BYTES, IndexSession
 
     directory = index_directory(index)
     roots = [Path(path).absolute() for path in paths] or [bundled_seeds()]
@@ -341,15 +324,7 @@ def index_paths(
         inputs, foreseen = find_inputs(roots), total
     else:
         inputs, foreseen = _peek(find_inputs(roots), PARALLEL_MIN_BYTES)
-
-    def new_bytes(known: dict[str, PageEntry]) -> int:
-        # One more walk (sizes and times only) when adding to an index: it
-        # decides whether two processes pay.
-        return _changed_bytes(find_inputs(roots), known, PARALLEL_MIN_NEW_BYTES)
-
-    session = IndexSession(
-        directory, rebuild, wait_seconds, input_bytes=foreseen, new_bytes=new_bytes
-    )
+    session = IndexSession(directory, rebuild, wait_seconds, input_bytes=foreseen)
     try:
         run = _Run(session, session.known_pages(), text_field, max_page_bytes)
         done = 0

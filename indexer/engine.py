@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -75,12 +75,6 @@ PAGE_KIND = "page"
 WRITER_POOL_MB = 512
 """The writers' postings pools (indexer.pool), shared out among the writer processes."""
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
-PARALLEL_MIN_NEW_BYTES = 2 * 1024 * 1024
-"""New or changed page bytes from which a run adding to an index uses two
-processes (1,000 pages, 3.5 MB, added to 50,000, alternating runs: 5.00, 5.43
-and 4.97 s in one process, 3.74, 4.11 and 3.73 s in two, the walk that finds
-out included). Each leaves a segment of its own, which Whoosh's merge policy
-folds in as small segments accumulate."""
 
 
 def _records_field() -> KEYWORD:
@@ -605,14 +599,9 @@ class IndexSession:
     wait_seconds: float = 5.0
     input_bytes: int = 0
     """How much the run will read (at least): large first builds use two processes."""
-    new_bytes: Callable[[dict[str, PageEntry]], int] | None = None
-    """How many bytes of pages the run will index that the index does not know as
-    they are, given what it knows (counting may stop past PARALLEL_MIN_NEW_BYTES):
-    large additions use two processes."""
     ledger: RunLedger = field(default_factory=RunLedger)
     """The pages and records this run has met (on disk: memory stays flat)."""
     _replaced_pages: set[int] = field(default_factory=set)
-    _known: dict[str, PageEntry] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         try:
@@ -668,15 +657,14 @@ class IndexSession:
         self._empty = self._documents_before == 0
         self._added = self._deleted = 0
         try:
-            if self._empty:
-                large = self.input_bytes >= PARALLEL_MIN_BYTES
-            else:
-                new = self.new_bytes(self.known_pages()) if self.new_bytes is not None else 0
-                large = new >= PARALLEL_MIN_NEW_BYTES
+            large = self._empty and self.input_bytes >= PARALLEL_MIN_BYTES
             if large and (os.cpu_count() or 1) > 1 and _can_spawn():
                 # Two processes analyse documents side by side (1.9x faster on
                 # 5,000 pages, 2 cores), each leaving its own segment. Only for
-                # large runs: a small one would mostly pay start-up.
+                # large first builds: a small run would mostly pay start-up,
+                # and each addition would leave two segments where one does
+                # (Whoosh never merges segments that large, and each one
+                # slows every query).
                 # Spawned, not forked: a forked child would hold the write lock.
                 return _SubprocessWriter(
                     self._index,
@@ -701,12 +689,10 @@ class IndexSession:
         rebuilding."""
         if self._empty:
             return {}
-        if self._known is None:  # read once, maybe before the writer is chosen
-            self._known = {
-                fields["page"]: document_to_page(fields, with_records=False)
-                for fields in self._searcher.documents(kind=PAGE_KIND)
-            }
-        return self._known
+        return {
+            fields["page"]: document_to_page(fields, with_records=False)
+            for fields in self._searcher.documents(kind=PAGE_KIND)
+        }
 
     def put_page(self, page: PageEntry, records: Iterable[Record]) -> None:
         """Record a page read in this run, and write the records not yet indexed."""
