@@ -240,3 +240,5 @@ def test_warm_query_passes_rotate_the_engines_and_keep_each_querys_best(
     assert found[0]["query"]["pass_p50_ms"] == [3.0, 3.0, 3.0]  # type: ignore[index]
     assert found[1]["query"]["times_ms"] == [1.0, 9.0]  # type: ignore[index]
     assert found[1]["query"]["max_rss_mb"] == 6  # type: ignore[index]
+    run.time_warm_queries([], tmp_path / "queries.json", settings)  # no engine built: no pass
+    assert len(order) == 6
