@@ -210,9 +210,10 @@ def test_a_full_temporary_folder_stops_the_run_with_one_line_and_keeps_the_index
     assert snapshot(seeded_index) == before
 
 
-def test_a_writer_process_that_dies_fails_the_run_and_keeps_the_last_commit(
-    seeded_index: Path, more_pages: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def writer_processes_that_die(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every build in two processes, whose processes exit at once (ask for it
+    after the fixtures that build an index beforehand)."""
     from indexer import engine
 
     def dying_task(writer: Any) -> Any:
@@ -223,6 +224,11 @@ def test_a_writer_process_that_dies_fails_the_run_and_keeps_the_last_commit(
 
     monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(engine._SubprocessWriter, "_new_task", dying_task)
+
+
+def test_a_writer_process_that_dies_fails_the_run_and_keeps_the_last_commit(
+    seeded_index: Path, more_pages: Path, writer_processes_that_die: None
+) -> None:
     before = snapshot(seeded_index)
     with pytest.raises(indexer.IndexWriteFailed, match="writer process failed"):
         indexer.index_paths([SEEDS, more_pages], index=seeded_index, rebuild=True)
@@ -230,21 +236,16 @@ def test_a_writer_process_that_dies_fails_the_run_and_keeps_the_last_commit(
 
 
 def test_writer_processes_that_stop_fail_the_run_instead_of_leaving_it_waiting(
-    seeded_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    seeded_index: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    writer_processes_that_die: None,
 ) -> None:
     from indexer import engine
 
-    def dying_task(writer: Any) -> Any:
-        task = writer._mpctx.Process(target=os._exit, args=(1,))
-        writer.tasks.append(task)
-        task.start()
-        return task
-
     # Enough documents to fill the job queue, which no process empties.
     write_pages(tmp_path / "crawl", 400)
-    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
     monkeypatch.setattr(engine, "QUEUE_WAIT_SECONDS", 0.05)
-    monkeypatch.setattr(engine._SubprocessWriter, "_new_task", dying_task)
     before = snapshot(seeded_index)
     with pytest.raises(indexer.IndexWriteFailed, match="writer processes stopped"):
         indexer.index_paths([tmp_path / "crawl"], index=seeded_index, rebuild=True)
