@@ -328,6 +328,7 @@ class Index:
             self._published_end(newest=True),
             warnings,
             tuple(sorted(skipped, key=lambda skip: skip.path)),
+            len(self._searcher.reader().leaf_readers()),
         )
 
     def _published_end(self, *, newest: bool) -> datetime | None:

@@ -122,6 +122,7 @@ def stats_json(stats: IndexStats) -> dict[str, Any]:
         "first_published": iso_utc(stats.first_published),
         "last_published": iso_utc(stats.last_published),
         "warnings": stats.warnings,
+        "segments": stats.segments,
         "skipped": [skipped_json(skip) for skip in stats.skipped],
     }
 
@@ -145,6 +146,7 @@ def stats_text(stats: IndexStats) -> str:
         f"published           {document['first_published'] or '-'} .. "
         f"{document['last_published'] or '-'}",
         f"warnings            {stats.warnings}",
+        f"segments            {stats.segments}",
     ]
     lines += [f"skipped             {s.path}: {s.reason}" for s in stats.skipped]
     return "\n".join(lines)

@@ -89,6 +89,9 @@ class IndexStats:
     last_published: datetime | None
     warnings: int
     skipped: tuple[Skipped, ...] = field(default=())
+    segments: int = 1
+    """Parts the index is stored in: each run that adds pages leaves one, and
+    newsdex merges them as they pile up; each one costs every query a little."""
 
     @property
     def pages_seen(self) -> int:

@@ -869,6 +869,7 @@ def test_stats_json_counts_what_the_seed_index_holds(runner: CliRunner, seeded_i
         "first_published": "2018-12-13T11:33:00Z",
         "last_published": "2018-12-14T18:45:00Z",
         "warnings": 0,
+        "segments": 1,
         "skipped": [],
     }
 
