@@ -55,6 +55,7 @@ from indexer.errors import (
     NotAnIndex,
 )
 from indexer.ledger import RunLedger
+from indexer.merge import merge_policy
 from indexer.pool import PostingsPool
 from indexer.records import Article, Footer, Headline, Record, Source
 
@@ -746,7 +747,9 @@ class IndexSession:
                 if self.rebuild:
                     self._writer.commit(mergetype=CLEAR)
                 else:
-                    self._writer.commit()
+                    # Additions each leave a segment: newsdex's policy merges
+                    # them as they pile up, where Whoosh's would never.
+                    self._writer.commit(mergetype=merge_policy)
             except OSError as error:
                 failure = error
             if failure is not None:
