@@ -55,7 +55,7 @@ from indexer.errors import (
     NotAnIndex,
 )
 from indexer.ledger import RunLedger
-from indexer.merge import merge_policy
+from indexer.merge import BackgroundMerge, merge_policy
 from indexer.pool import PostingsPool
 from indexer.records import Article, Footer, Headline, Record, Source
 
@@ -603,6 +603,7 @@ class IndexSession:
     ledger: RunLedger = field(default_factory=RunLedger)
     """The pages and records this run has met (on disk: memory stays flat)."""
     _replaced_pages: set[int] = field(default_factory=set)
+    _merge: BackgroundMerge | None = None
 
     def __post_init__(self) -> None:
         try:
@@ -677,9 +678,16 @@ class IndexSession:
                     codec=NewsdexCodec(),
                     _lk=False,
                 )
-            return _PooledSegmentWriter(
+            writer = _PooledSegmentWriter(
                 self._index, limitmb=WRITER_POOL_MB, codec=NewsdexCodec(), _lk=False
             )
+            if not self._empty and (os.cpu_count() or 1) > 1 and _can_spawn():
+                # An addition runs in one process: segments it piles up are
+                # merged on the other core meanwhile (see indexer.merge).
+                self._merge = BackgroundMerge(
+                    self._index.storage, writer.schema, INDEX_NAME, writer.segments
+                )
+            return writer
         except BaseException:
             self._searcher.close()
             raise
@@ -749,7 +757,8 @@ class IndexSession:
                 else:
                     # Additions each leave a segment: newsdex's policy merges
                     # them as they pile up, where Whoosh's would never.
-                    self._writer.commit(mergetype=merge_policy)
+                    policy = merge_policy if self._merge is None else self._merge.policy
+                    self._writer.commit(mergetype=policy)
             except OSError as error:
                 failure = error
             if failure is not None:
@@ -760,6 +769,7 @@ class IndexSession:
                 writer, self._writer = self._writer, None
                 with contextlib.suppress(Exception):
                     writer.cancel()
+                self._stop_merge()
                 del writer
                 _close_files_left_open(failure)
                 self._remove_leftovers_quietly()
@@ -784,6 +794,7 @@ class IndexSession:
         """Leave the index as it was (or not there at all, if this run made it)."""
         try:
             self._searcher.close()
+            self._stop_merge()
             self._writer.cancel()
             self._remove_leftovers_quietly()
         finally:
@@ -795,6 +806,10 @@ class IndexSession:
                 self.ledger.close()
                 self._lock.release()
                 self._index.close()
+
+    def _stop_merge(self) -> None:
+        if self._merge is not None:
+            self._merge.stop()
 
     def _remove_leftovers_quietly(self) -> None:
         """Free the space a failed run took; a later run retries what fails here."""

@@ -22,9 +22,13 @@ This module, ``indexer/engine.py``, ``indexer/codec.py`` and
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
+import multiprocessing
+import os
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -93,6 +97,103 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
     if sum(segment.doc_count() for segment in merging) == 0:
         return kept
     return [*kept, merge_segments(writer.storage, writer.schema, writer.indexname, merging)]
+
+
+class BackgroundMerge:
+    """The merge :func:`segments_to_merge` picks from the committed segments,
+    run in a second process while the run indexes its pages on the first.
+
+    An addition runs in one process, so the merge takes no time from it; the
+    commit waits for the merge, applies the deletions the run made meanwhile
+    to the merged segment, and commits it in place of its sources. A merge
+    that failed (its process killed, say) is left out: the sources stay as
+    they were and the next run tries again, so nothing is lost either way.
+    """
+
+    def __init__(self, storage: Any, schema: Any, indexname: str, segments: Sequence[Any]) -> None:
+        chosen = segments_to_merge([segment.doc_count() for segment in segments])
+        picked = [segments[position] for position in chosen]
+        self._dropped = {segment.segment_id() for segment in picked}
+        self._sources = [segment for segment in picked if segment.doc_count()]
+        # Deletions are copied now: the run marks more on these same objects.
+        self._deleted_before = [sorted(segment.deleted_docs()) for segment in self._sources]
+        self._process: Any = None
+        if len(self._sources) < 2:
+            return
+        context = multiprocessing.get_context("spawn")  # forked, it would hold the write lock
+        self._results, sender = context.Pipe(duplex=False)
+        self._process = context.Process(
+            target=_merge_in_child,
+            args=(storage, schema, indexname, self._sources, sender),
+            daemon=True,
+        )
+        self._process.start()
+        sender.close()
+
+    def policy(self, writer: Any, segments: list[Any]) -> list[Any]:
+        """Whoosh's merge hook for the commit: the merged segment, if the merge
+        finished, in place of its sources; segments left empty dropped."""
+        kept = [segment for segment in segments if segment.doc_count()]
+        merged = self._result()
+        if merged is None:
+            return kept
+        for source, deleted_before in zip(self._sources, self._deleted_before, strict=True):
+            # The run deleted these after the merge began: the same documents,
+            # renumbered, are deleted in the merged segment.
+            for number in set(source.deleted_docs()).difference(deleted_before):
+                merged.delete_document(self._new_number(source, number))
+        kept = [segment for segment in kept if segment.segment_id() not in self._dropped]
+        return [*kept, merged] if merged.doc_count() else kept
+
+    def _new_number(self, source: Any, number: int) -> int:
+        """A source document's number in the merged segment: the live documents
+        of the sources before it, then its own place among the live."""
+        base = 0
+        for segment, deleted in zip(self._sources, self._deleted_before, strict=True):
+            if segment is source:
+                return base + number - bisect.bisect_left(deleted, number)
+            base += segment.doc_count_all() - len(deleted)
+        raise ValueError(f"{source} is not merged here")
+
+    def _result(self) -> Any:
+        if self._process is None:
+            return None
+        try:
+            merged = self._results.recv()  # None, or EOFError, if the merge failed
+        except (EOFError, OSError):
+            merged = None
+        self.stop()
+        return merged
+
+    def stop(self) -> None:
+        """End the merge, finished or not (its files are removed as leftovers)."""
+        if self._process is None:
+            return
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._results.close()
+        self._process = None
+
+
+def _merge_in_child(
+    storage: Any, schema: Any, indexname: str, segments: Sequence[Any], sender: Any
+) -> None:
+    """A merge process, ending when the newsdex process that started it ends."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+
+        def end_with_parent() -> None:
+            parent.join()
+            os._exit(1)
+
+        threading.Thread(target=end_with_parent, daemon=True).start()
+    try:
+        merged = merge_segments(storage, schema, indexname, segments)
+    except BaseException:
+        sender.send(None)
+        raise
+    sender.send(merged)
 
 
 def merge_segments(storage: Any, schema: Any, indexname: str, segments: Sequence[Any]) -> Any:

@@ -231,3 +231,82 @@ def test_additions_piling_up_are_merged_as_they_reach_the_factor(tmp_path: Path)
     assert counts == [*range(1, MERGE_FACTOR + 1), 2]
     with search.open_index(index) as opened:
         assert opened.stats().pages_indexed == 2 * (MERGE_FACTOR + 1)
+
+
+@pytest.fixture
+def piled_up(tmp_path: Path) -> tuple[Path, Path]:
+    """An index of MERGE_FACTOR additions of three pages each (a full lowest
+    level), one page of the second removed on the way (deleted documents)."""
+    from benchmarks.generate import write_pages
+
+    crawl, index = tmp_path / "crawl", tmp_path / "index"
+    for run in range(MERGE_FACTOR):
+        write_pages(crawl / f"run{run}", 3, start=3 * run)
+        if run == 2:
+            sorted((crawl / "run1").rglob("*.txt"))[0].unlink()
+        indexer.index_paths([crawl], index=index)
+    return crawl, index
+
+
+PAGES_AFTER = 3 * MERGE_FACTOR - 1
+"""Pages indexed after :func:`add_and_remove`: two removed, two added."""
+
+
+def add_and_remove(crawl: Path, index: Path) -> list[str]:
+    """One more run: two pages added, and a page of the second and third runs
+    removed: deletions in segments being merged, in one with deletions
+    already and in one after it. Returns the removed pages' article ids."""
+    from benchmarks.generate import write_pages
+
+    removed = [sorted((crawl / run).rglob("*.txt"))[0] for run in ("run1", "run2")]
+    splits = list(indexer.split_files(removed))
+    for page in removed:
+        page.unlink()
+    write_pages(crawl / "last", 2, start=3 * MERGE_FACTOR)
+    indexer.index_paths([crawl], index=index)
+    return [split.article.id for split in splits if isinstance(split, indexer.SplitPage)]
+
+
+def assert_removed_pages_gone(index: Path, removed: list[str], segments: int) -> None:
+    assert len(removed) == 2
+    with search.open_index(index) as opened:
+        assert opened.stats().segments == segments
+        assert opened.stats().pages_indexed == PAGES_AFTER
+        for article in removed:
+            with pytest.raises(indexer.RecordNotFound):
+                opened.record(article)
+        for hit in opened.search("said OR year OR people", limit=100).hits:
+            opened.record(hit.id)  # every other record is still there, whole
+
+
+def test_segments_are_merged_beside_the_run_and_its_deletions_kept(
+    piled_up: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def not_in_this_process(writer: Any, segments: list[Any]) -> list[Any]:
+        raise AssertionError("merged in the run's own process")
+
+    monkeypatch.setattr("indexer.engine.merge_policy", not_in_this_process)
+    removed = add_and_remove(*piled_up)
+    assert_removed_pages_gone(piled_up[1], removed, segments=2)
+
+
+def test_a_merge_that_fails_leaves_the_segments_and_loses_nothing(
+    piled_up: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commit_with = merge.BackgroundMerge.policy
+
+    def killed_first(self: merge.BackgroundMerge, writer: Any, segments: list[Any]) -> list[Any]:
+        self._process.kill()  # as the out-of-memory killer would
+        return commit_with(self, writer, segments)
+
+    monkeypatch.setattr(merge.BackgroundMerge, "policy", killed_first)
+    removed = add_and_remove(*piled_up)
+    assert_removed_pages_gone(piled_up[1], removed, segments=MERGE_FACTOR + 1)
+
+
+def test_without_a_second_process_the_commit_merges(
+    piled_up: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("indexer.engine._can_spawn", lambda: False)
+    removed = add_and_remove(*piled_up)
+    assert_removed_pages_gone(piled_up[1], removed, segments=2)
