@@ -1,8 +1,8 @@
 """The Whoosh side of indexing: the schema, records to documents and back, the writer.
 
-This module, ``indexer/codec.py`` (the layout on disk) and ``search/engine.py``
-are the only places that import Whoosh, so the engine can be changed there
-without touching the rest of newsdex.
+This module, ``indexer/codec.py`` (the layout on disk), ``indexer/merge.py``
+(merging segments) and ``search/engine.py`` are the only places that import
+Whoosh, so the engine can be changed there without touching the rest of newsdex.
 
 One index holds two sorts of document. Records (article, headline, footer)
 are searched; each is content-addressed and written once, however many pages
