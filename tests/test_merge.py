@@ -5,11 +5,15 @@ without the deleted documents."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import PROJECT_ROOT
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -310,3 +314,54 @@ def test_without_a_second_process_the_commit_merges(
     monkeypatch.setattr("indexer.engine._can_spawn", lambda: False)
     removed = add_and_remove(*piled_up)
     assert_removed_pages_gone(piled_up[1], removed, segments=2)
+
+
+KILLED_AT_COMMIT = """
+import os, signal, sys, indexer
+from indexer import merge
+
+def killed(self, writer, segments):
+    print(self._process.pid, flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+merge.BackgroundMerge.policy = killed
+indexer.index_paths([sys.argv[1]], index=sys.argv[2])
+"""
+
+
+def is_running(pid: int) -> bool:
+    """Whether the process lives (a zombie, ended but not yet reaped, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+def test_a_run_killed_while_merging_leaves_the_last_commit_and_no_merge_process(
+    piled_up: tuple[Path, Path],
+) -> None:
+    from benchmarks.generate import write_pages
+
+    crawl, index = piled_up
+    write_pages(crawl / "last", 2, start=3 * MERGE_FACTOR)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AT_COMMIT, str(crawl), str(index)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert killed.returncode == -9, killed.stderr
+    merging = int(killed.stdout)
+    deadline = time.monotonic() + 30
+    while is_running(merging) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not is_running(merging)  # it ended with the run that started it
+    with search.open_index(index) as opened:
+        assert opened.stats().segments == MERGE_FACTOR
+        assert opened.stats().pages_indexed == 3 * MERGE_FACTOR - 1
+    indexer.index_paths([crawl], index=index)
+    with search.open_index(index) as opened:
+        assert opened.stats().segments == 2
+        assert opened.stats().pages_indexed == 3 * MERGE_FACTOR + 1
