@@ -12,8 +12,9 @@ pickles it, with the same figures, so skipping and block-quality pruning
 work as before.
 
 Only this module, ``indexer/engine.py``, ``indexer/merge.py`` and
-``search/engine.py`` import Whoosh. The codec and the positions format are saved, by name, with every
-segment and schema: renaming or moving them means a new index format.
+``search/engine.py`` import Whoosh. The codec and the positions format are
+saved, by name, with every segment and schema: renaming or moving them means
+a new index format.
 """
 
 from __future__ import annotations
