@@ -124,13 +124,19 @@ class BackgroundMerge:
             return
         context = multiprocessing.get_context("spawn")  # forked, it would hold the write lock
         self._results, sender = context.Pipe(duplex=False)
-        self._process = context.Process(
+        process = context.Process(
             target=_merge_in_child,
             args=(storage, schema, indexname, self._sources, sender),
             daemon=True,
         )
-        self._process.start()
-        sender.close()
+        try:
+            process.start()
+        except OSError:  # no process to be had (a process limit): no merge this run
+            self._results.close()
+        else:
+            self._process = process
+        finally:
+            sender.close()
 
     def policy(self, writer: Any, segments: list[Any]) -> list[Any]:
         """Whoosh's merge hook for the commit: the merged segment, if the merge

@@ -365,3 +365,16 @@ def test_a_run_killed_while_merging_leaves_the_last_commit_and_no_merge_process(
     with search.open_index(index) as opened:
         assert opened.stats().segments == 2
         assert opened.stats().pages_indexed == 3 * MERGE_FACTOR + 1
+
+
+def test_a_merge_process_that_cannot_start_leaves_the_run_to_commit(
+    piled_up: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import multiprocessing.process
+
+    def refused(self: Any) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refused)
+    removed = add_and_remove(*piled_up)
+    assert_removed_pages_gone(piled_up[1], removed, segments=MERGE_FACTOR + 1)
