@@ -454,20 +454,26 @@ class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
         self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
 
 
+def end_with_parent() -> None:
+    """Make this (spawned) process end when the newsdex process that started it
+    ends, however that ends: killed, it could not tell its children."""
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+
+        def wait_then_exit() -> None:
+            parent.join()
+            os._exit(1)
+
+        threading.Thread(target=wait_then_exit, daemon=True).start()
+
+
 def _watch_parent_then_run_subwriter(*args: Any) -> None:
     """A sub-writer process that ends when the newsdex process that started it ends.
 
     Whoosh's sub-writers wait on their job queue forever: if the parent is
     killed, they would live on (and, forked, hold the write lock).
     """
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-
-        def end_with_parent() -> None:
-            parent.join()
-            os._exit(1)
-
-        threading.Thread(target=end_with_parent, daemon=True).start()
+    end_with_parent()
     _SubWriterTask(*args).run()
 
 

@@ -29,8 +29,6 @@ import heapq
 import itertools
 import math
 import multiprocessing
-import os
-import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -188,14 +186,9 @@ def _merge_in_child(
     storage: Any, schema: Any, indexname: str, segments: Sequence[Any], sender: Any
 ) -> None:
     """A merge process, ending when the newsdex process that started it ends."""
-    parent = multiprocessing.parent_process()
-    if parent is not None:
+    from indexer.engine import end_with_parent  # imported here: it imports this module
 
-        def end_with_parent() -> None:
-            parent.join()
-            os._exit(1)
-
-        threading.Thread(target=end_with_parent, daemon=True).start()
+    end_with_parent()
     try:
         merged = merge_segments(storage, schema, indexname, segments)
     except BaseException:

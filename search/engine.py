@@ -1,9 +1,8 @@
 """The Whoosh side of searching: parse a query, run it, find what to highlight.
 
 Only this module (and ``indexer/engine.py``, ``codec.py`` and ``merge.py``)
-imports Whoosh. An :class:`Index`
-keeps one searcher open for all its queries; close it when done (or use it
-as a context manager).
+imports Whoosh. An :class:`Index` keeps one searcher open for all its
+queries; close it when done (or use it as a context manager).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT_ROOT, SEEDS
+from conftest import PROJECT_ROOT, SEEDS, is_alive
 
 import indexer
 import search
@@ -269,15 +269,6 @@ def test_a_writer_killed_while_it_holds_the_lock_leaves_the_index_unlocked(
 def children_of(pid: int) -> list[int]:
     children = Path(f"/proc/{pid}/task/{pid}/children")
     return [int(child) for child in children.read_text().split()] if children.exists() else []
-
-
-def is_alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie, dead but not yet reaped, is not alive)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
 
 
 PARALLEL_NEWSDEX = (

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT_ROOT
+from conftest import PROJECT_ROOT, is_alive
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -329,15 +329,6 @@ indexer.index_paths([sys.argv[1]], index=sys.argv[2])
 """
 
 
-def is_running(pid: int) -> bool:
-    """Whether the process lives (a zombie, ended but not yet reaped, does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
 def test_a_run_killed_while_merging_leaves_the_last_commit_and_no_merge_process(
     piled_up: tuple[Path, Path],
 ) -> None:
@@ -355,9 +346,9 @@ def test_a_run_killed_while_merging_leaves_the_last_commit_and_no_merge_process(
     assert killed.returncode == -9, killed.stderr
     merging = int(killed.stdout)
     deadline = time.monotonic() + 30
-    while is_running(merging) and time.monotonic() < deadline:
+    while is_alive(merging) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not is_running(merging)  # it ended with the run that started it
+    assert not is_alive(merging)  # it ended with the run that started it
     with search.open_index(index) as opened:
         assert opened.stats().segments == MERGE_FACTOR
         assert opened.stats().pages_indexed == 3 * MERGE_FACTOR - 1
