@@ -215,13 +215,13 @@ class _SnippetTally:
 
     The time is what the search spends in its snippet steps (finding the
     matched words in a hit's text, choosing the fragments), measured by
-    wrapping those functions of ``search.engine`` while the top-ten search runs.
+    wrapping those functions of ``search.hits`` while the top-ten search runs.
     """
 
-    _STEPS = ("_match_spans", "make_snippet", "whole_snippet")
+    _STEPS = ("match_spans", "make_snippet", "whole_snippet")
 
     def __init__(self) -> None:
-        from indexer.engine import build_schema
+        from indexer.storage import build_schema
 
         self._analyzer = build_schema()["body"].analyzer
         self.hits = self.marked = self.body_hits = self.body_marked = 0
@@ -232,9 +232,9 @@ class _SnippetTally:
 
     @contextlib.contextmanager
     def timed(self) -> Iterator[None]:
-        from search import engine
+        from search import hits
 
-        originals = {name: getattr(engine, name) for name in self._STEPS}
+        originals = {name: getattr(hits, name) for name in self._STEPS}
 
         def timing(step: Callable[..., Any]) -> Callable[..., Any]:
             def run(*args: Any, **kwargs: Any) -> Any:
@@ -248,12 +248,12 @@ class _SnippetTally:
 
         self._spent = 0.0
         for name, step in originals.items():
-            setattr(engine, name, timing(step))
+            setattr(hits, name, timing(step))
         try:
             yield
         finally:
             for name, step in originals.items():
-                setattr(engine, name, step)
+                setattr(hits, name, step)
         self.times_ms.append(self._spent * 1000)
 
     def _stems(self, text: str) -> set[str]:

@@ -34,9 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import search
-import search.engine
-from indexer.engine import build_schema
+import search.hits
 from indexer.records import Article
+from indexer.storage import build_schema
 from search.snippets import SEPARATOR
 
 MAX_CHARS = 240
@@ -191,8 +191,8 @@ def _timed(times: list[float]) -> Iterator[None]:
     """Add up the time spent in the engine's snippet functions while the block runs."""
     spent = [0.0]
     originals = {
-        name: getattr(search.engine, name)
-        for name in ("_match_spans", "make_snippet", "whole_snippet")
+        name: getattr(search.hits, name)
+        for name in ("match_spans", "make_snippet", "whole_snippet")
     }
 
     def timing(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -206,12 +206,12 @@ def _timed(times: list[float]) -> Iterator[None]:
         return timed
 
     for name, function in originals.items():
-        setattr(search.engine, name, timing(function))
+        setattr(search.hits, name, timing(function))
     try:
         yield
     finally:
         for name, function in originals.items():
-            setattr(search.engine, name, function)
+            setattr(search.hits, name, function)
         times.append(spent[0] * 1000)
 
 

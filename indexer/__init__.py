@@ -9,9 +9,7 @@ Importing this package does not import Whoosh; writing an index does.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
-from indexer.build import IndexReport, index_paths, index_records, split_files
+from indexer.build import index_paths, index_records, split_files
 from indexer.errors import (
     IndexDamaged,
     IndexLocked,
@@ -35,7 +33,9 @@ from indexer.records import (
     Source,
     SplitPage,
 )
+from indexer.report import IndexReport
 from indexer.segment import split_page
+from indexer.version import __version__
 
 __all__ = [
     "KINDS",

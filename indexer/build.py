@@ -30,56 +30,18 @@ from indexer.pages import (
     find_inputs,
     read_dump,
     read_page,
-    skip_reasons,
 )
-from indexer.records import KINDS, Kind, Record, SplitPage
+from indexer.records import Kind, Record, SplitPage
+from indexer.report import IndexReport
 from indexer.segment import split_page
 
 if TYPE_CHECKING:
-    from indexer.engine import IndexSession, PageEntry
+    from indexer.session import IndexSession
+    from indexer.storage import PageEntry
 
 PathLike = str | os.PathLike[str]
 Progress = Callable[[int, int], None]
 """Called with (bytes done, bytes in all) as a run goes."""
-
-
-@dataclass(frozen=True)
-class IndexReport:
-    """What an index run did: every page found is read, unchanged or skipped."""
-
-    index_directory: Path
-    pages_read: int
-    records: dict[Kind, int]
-    """Distinct records the pages read in this run yielded, by kind."""
-    skipped: tuple[Skipped, ...] = ()
-    warnings: tuple[str, ...] = ()
-    pages_unchanged: int = 0
-    pages_removed: int = 0
-    documents: int = 0
-    """Documents in the index after the run (records and page bookkeeping)."""
-
-    @property
-    def pages_seen(self) -> int:
-        return self.pages_read + self.pages_unchanged + len(self.skipped)
-
-    def summary(self) -> str:
-        """One line for people: pages seen = indexed + unchanged + skipped (by reason)."""
-        records = ", ".join(_count(self.records.get(kind, 0), kind) for kind in KINDS)
-        line = f"{_count(self.pages_seen, 'page')} seen: {self.pages_read} indexed ({records})"
-        if self.pages_unchanged:
-            line += f", {self.pages_unchanged} unchanged"
-        line += f", {len(self.skipped)} skipped"
-        if self.skipped:
-            line += f" ({skip_reasons(self.skipped)})"
-        if self.pages_removed:
-            line += f"; {self.pages_removed} removed"
-        if self.warnings:
-            line += f"; {_count(len(self.warnings), 'warning')}"
-        return f"{line} -> {self.index_directory}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def split_files(
@@ -177,7 +139,7 @@ class _Run:
         return self._by_dump
 
     def _page_file(self, found: InputFile, earlier: PageEntry | None) -> None:
-        from indexer.engine import PageEntry
+        from indexer.storage import PageEntry
 
         try:
             page = read_page(found.path, self.max_page_bytes)
@@ -193,7 +155,7 @@ class _Run:
         self._index(page, entry)
 
     def _dump(self, found: InputFile) -> None:
-        from indexer.engine import PageEntry
+        from indexer.storage import PageEntry
 
         count = 0
         try:
@@ -241,7 +203,7 @@ class _Run:
 
     def _skip(self, key: str, container: str, reason: str, found: InputFile | None = None) -> None:
         """Report a skip, and remember it in the index so that `stats` accounts for it."""
-        from indexer.engine import PageEntry
+        from indexer.storage import PageEntry
 
         self.skipped.append(Skipped(key, reason))
         self.session.ledger.meet_page(key)
@@ -312,7 +274,7 @@ def index_paths(
     """
     # Imported here so that `import indexer` stays light: Whoosh loads only
     # when an index is really written.
-    from indexer.engine import PARALLEL_MIN_BYTES, IndexSession
+    from indexer.session import PARALLEL_MIN_BYTES, IndexSession
 
     directory = index_directory(index)
     roots = [Path(path).absolute() for path in paths] or [bundled_seeds()]
@@ -324,8 +286,7 @@ def index_paths(
         inputs, foreseen = find_inputs(roots), total
     else:
         inputs, foreseen = _peek(find_inputs(roots), PARALLEL_MIN_BYTES)
-    session = IndexSession(directory, rebuild, wait_seconds, input_bytes=foreseen)
-    try:
+    with IndexSession(directory, rebuild, wait_seconds, input_bytes=foreseen) as session:
         run = _Run(session, session.known_pages(), text_field, max_page_bytes)
         done = 0
         for found in inputs:
@@ -346,10 +307,7 @@ def index_paths(
         if run.read == 0 and run.unchanged == 0:
             where = ", ".join(str(root) for root in roots)
             raise NothingIndexed(report, f"no readable page found in {where}")
-    except BaseException:
-        session.cancel()
-        raise
-    return dataclasses.replace(report, documents=session.commit())
+    return dataclasses.replace(report, documents=session.documents or 0)
 
 
 def index_records(
@@ -370,7 +328,8 @@ def index_records(
     :raises ValueError: a record has no source
     :raises NothingIndexed: there is no record at all (the index is left as it was)
     """
-    from indexer.engine import IndexSession, PageEntry
+    from indexer.session import IndexSession
+    from indexer.storage import PageEntry
 
     by_page: dict[str, list[tuple[Record, int]]] = {}
     kinds: dict[str, Kind] = {}
@@ -382,9 +341,8 @@ def index_records(
             by_page.setdefault(source.path, []).append((record, source.line))
     directory = index_directory(index)
     size = sum(len(record.text) for held in by_page.values() for record, _ in held)
-    session = IndexSession(directory, rebuild, wait_seconds, input_bytes=size)
-    try:
-        report = IndexReport(directory, len(by_page), dict(Counter(kinds.values())))
+    report = IndexReport(directory, len(by_page), dict(Counter(kinds.values())))
+    with IndexSession(directory, rebuild, wait_seconds, input_bytes=size) as session:
         if not by_page:
             raise NothingIndexed(report, "no record to index")
         for key, held in by_page.items():
@@ -393,7 +351,4 @@ def index_records(
             text_size = sum(len(record.text) for record, _ in held)
             entry = PageEntry(key, key, text_size, 0, digest, lines)
             session.put_page(entry, (record for record, _ in held))
-    except BaseException:
-        session.cancel()
-        raise
-    return dataclasses.replace(report, documents=session.commit())
+    return dataclasses.replace(report, documents=session.documents or 0)

@@ -6,10 +6,7 @@ status 2; Python callers can catch :class:`NewsdexError` for all of them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from indexer.build import IndexReport
+from indexer.report import IndexReport
 
 
 class NewsdexError(Exception):

@@ -3,8 +3,8 @@
 A run must know which pages it has met (to take a file named twice once, to
 spot a dumped page seen before, to find the pages that vanished) and which
 records (to write each headline once however many pages carry it, and to
-keep a record that some page still holds). Held in Python sets, those took
-a third of the run's memory at 50,000 pages and grew with every page. Here
+keep a record that some page still holds). Held in Python sets, those grew
+with every page. Here
 they live in a temporary SQLite database: SQLite deletes its file when the
 run ends or its process dies, and holds at most its page cache in memory.
 Its file is in the temporary folder (``SQLITE_TMPDIR`` or ``TMPDIR``).
@@ -23,9 +23,7 @@ CACHE_KIB = 2 * 1024
 """SQLite's page cache: what the ledger may hold in memory before it uses its file.
 
 The file stays in the operating system's page cache, so a small cache costs
-little: a 200,000-page run's parent (walk, read, split, ledger; no writer)
-stayed at 31 MB with 2 MB and grew from 27 to 46 MB with 16 MB, and took
-79 s against 89 s."""
+little, and the run's memory stays flat (docs/performance.md)."""
 
 
 class RunLedger:

@@ -2,11 +2,9 @@
 segments to merge, and merging them a posting list at a time.
 
 Each run that adds pages leaves one segment, and every segment costs every
-query, as each is searched in turn: fifteen segments (a 5,000-page index
-after six additions) took the benchmark's median query from 1.26 to 2.94 ms.
-Whoosh's own policy only merges segments of a few dozen documents, and
-merges by feeding every posting back through a writer's pool: 19.8 s for
-ten segments of 1,000 pages, against 9.2 s here.
+query, as each is searched in turn. Whoosh's own policy only merges segments
+of a few dozen documents, and merges by feeding every posting back through a
+writer's pool, about twice as slow as here (docs/performance.md).
 
 So the policy here is logarithmic, as in Lucene's LogMergePolicy: segments
 are put in levels by their live documents, each a factor of
@@ -17,9 +15,6 @@ each term's postings as whole lists, renumbered, into blocks written as the
 codec writes them, and holds what Whoosh's merge of the same segments holds
 (tests/test_merge.py compares them). It runs in a second process beside
 the run that finds the segments (:class:`BackgroundMerge`).
-
-This module, ``indexer/engine.py``, ``indexer/codec.py`` and
-``search/engine.py`` are the only places that import Whoosh.
 """
 
 from __future__ import annotations
@@ -36,15 +31,16 @@ from whoosh.reading import SegmentReader
 from whoosh.util.numeric import byte_to_length
 
 from indexer.codec import NewsdexCodec, read_posting_list
+from indexer.processes import end_with_parent
 
 MERGE_FACTOR = 8
 """Segments of one level merged into one of the next level up."""
 SMALLEST_LEVEL_DOCUMENTS = 1000
 """Segments with up to this many live documents are all in the lowest level."""
 LARGEST_MERGE_DOCUMENTS = 50_000
-"""No merge makes a segment larger than this: merging is about half a
-millisecond a document, so a merge costs at most about 25 s, and segments
-this large are few (a full build of 50,000 pages leaves two)."""
+"""No merge makes a segment larger than this, so no merge takes long (its time
+grows with its documents), and segments this large are few (a full build
+of 50,000 pages leaves two)."""
 
 _LENGTH_OF_CODE = [0, *(byte_to_length(code) for code in range(1, 256))]
 """A field's length from Whoosh's one-byte code of it (0: the field is empty)."""
@@ -186,8 +182,6 @@ def _merge_in_child(
     storage: Any, schema: Any, indexname: str, segments: Sequence[Any], sender: Any
 ) -> None:
     """A merge process, ending when the newsdex process that started it ends."""
-    from indexer.engine import end_with_parent  # imported here: it imports this module
-
     end_with_parent()
     try:
         merged = merge_segments(storage, schema, indexname, segments)

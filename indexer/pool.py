@@ -3,9 +3,9 @@
 A writer collects every (field, term, document, weight, value) posting of
 the documents it indexes, and at commit needs them sorted by field, term and
 document. Whoosh's pool keeps each posting as a tuple (about 200 bytes), so
-its 256 MB fill up after some 25,000 pages; it then pickles each posting to a
-run file and, at commit, unpickles them all and merges the runs through a
-heap, posting by posting: at 20,000 pages that was a fifth of the build.
+it fills up quickly; it then pickles each posting to a run file and, at
+commit, unpickles them all and merges the runs through a heap, posting by
+posting: a large part of a build.
 
 Here postings are grouped by term as they arrive: each term's postings are
 packed, one after the other, into one byte string (12 bytes and the value

@@ -84,7 +84,7 @@ def split_page(text: str, path: str = "<page>") -> SplitPage:
     """Split a page's text into its article, ticker headlines and footer."""
     warnings: list[str] = []
     text = _normalise(text, warnings)
-    # Found by a regular expression: a loop over the characters took 1.5 s on a 10 MB page.
+    # Found by a regular expression: a loop over the characters is slow on a large page.
     line_starts = [0] + [newline.end() for newline in _NEWLINE.finditer(text)]
 
     def line_of(offset: int) -> int:

@@ -18,7 +18,7 @@ from search.results import Hit, IndexStats, SearchResults, Snippet
 from search.snippets import make_snippet
 
 if TYPE_CHECKING:
-    from search.engine import Index, open_index
+    from search.index import Index, open_index
 
 __all__ = [
     "DEFAULT_KINDS",
@@ -37,7 +37,7 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in ("Index", "open_index"):
-        from search import engine
+        from search import index
 
-        return getattr(engine, name)
+        return getattr(index, name)
     raise AttributeError(f"module 'search' has no attribute {name!r}")

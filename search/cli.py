@@ -24,7 +24,7 @@ from search.options import SORTS
 from search.results import SearchResults
 
 if TYPE_CHECKING:
-    from search.engine import Index
+    from search.index import Index
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -112,7 +112,7 @@ offset_option = click.option(
 
 def _open(index_dir: Path | None) -> Index:
     # Whoosh loads here, not at start-up: `newsdex --help` and `split` never need it.
-    from search.engine import open_index
+    from search.index import open_index
 
     return open_index(index_dir)
 
@@ -358,9 +358,9 @@ def _print_results(results: SearchResults, as_json: bool, color: bool) -> None:
     _echo_lines((render.hit_text(hit, color) + "\n" for hit in results.hits), color)
     shown_to = results.offset + len(results.hits)
     if shown_to < results.total:
-        total = f"{results.total:,}" + ("" if results.total_is_exact else "+")
         click.echo(
-            f"hits {results.offset + 1}-{shown_to} of {total}; --offset {shown_to} for more",
+            f"hits {results.offset + 1}-{shown_to} of {results.total:,}; "
+            f"--offset {shown_to} for more",
             err=True,
         )
 

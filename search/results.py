@@ -58,15 +58,15 @@ class SearchResults:
     """A page of hits, the total that matched, and a spelling suggestion if none did."""
 
     query: str | None
+    """The query as given; ``None`` when all headlines were asked for."""
     total: int
-    """How many records matched: exact up to 1,000, else at least that many."""
+    """How many records matched, every one counted."""
     offset: int
     hits: tuple[Hit, ...]
     suggestion: str | None = None
-    total_is_exact: bool = True
     any_total: int = 0
     """When no record has all the words: how many have at least one of them
-    (what ``match="any"`` would find, counted up to 1,000); else 0."""
+    (what ``match="any"`` would find); else 0."""
 
     def __len__(self) -> int:
         return len(self.hits)

@@ -2,8 +2,8 @@
 
 Whoosh runs an AND query as a tree of matcher objects that leapfrog through
 the posting lists one posting at a time, several method calls a step, and
-asks each matcher for its score on every match: at 50,000 pages that was 55%
-of a typical query's time. Most queries are plain words, every one required,
+asks each matcher for its score on every match: most of a typical query's
+time went there. Most queries are plain words, every one required,
 ranked by relevance, and for them this module does the same work a block of
 postings at a time: the rarest word's postings are read whole, each other
 word's only in the blocks that can hold a candidate, and the documents left

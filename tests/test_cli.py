@@ -195,7 +195,7 @@ def test_index_rebuild_keeps_only_the_pages_of_this_run(
 def test_index_while_another_process_writes_exits_2_after_wait(
     runner: CliRunner, seeded_index: Path
 ) -> None:
-    from indexer.engine import open_storage
+    from indexer.storage import open_storage
 
     storage = open_storage(seeded_index)
     writer = storage.writer()  # holds the index's write lock

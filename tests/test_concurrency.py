@@ -24,7 +24,8 @@ from conftest import PROJECT_ROOT, SEEDS, is_alive
 import indexer
 import search
 from benchmarks.generate import write_pages
-from indexer.engine import LOCK_FILE, WRITER_FILE, IndexSession
+from indexer.lock import LOCK_FILE, WRITER_FILE
+from indexer.session import IndexSession
 
 SEARCHER = r"""
 import json, sys, time
@@ -272,8 +273,8 @@ def children_of(pid: int) -> list[int]:
 
 
 PARALLEL_NEWSDEX = (
-    "import sys, indexer.engine, search.cli; "
-    "indexer.engine.PARALLEL_MIN_BYTES = 0; "
+    "import sys, indexer.session, search.cli; "
+    "indexer.session.PARALLEL_MIN_BYTES = 0; "
     "sys.argv[0] = 'newsdex'; search.cli.main()"
 )
 
@@ -316,7 +317,7 @@ def test_a_two_process_build_gives_the_records_of_a_one_process_build(
 ) -> None:
     write_pages(tmp_path / "pages", 150)
     indexer.index_paths([tmp_path / "pages"], index=tmp_path / "one")
-    monkeypatch.setattr("indexer.engine.PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr("indexer.session.PARALLEL_MIN_BYTES", 0)
     indexer.index_paths([tmp_path / "pages"], index=tmp_path / "two")
     assert len(list((tmp_path / "two").glob("*.seg"))) >= 2  # one segment per sub-writer
     with search.open_index(tmp_path / "one") as one, search.open_index(tmp_path / "two") as two:
@@ -333,14 +334,16 @@ def test_a_failed_first_run_keeps_the_index_another_run_committed_while_it_waite
 ) -> None:
     # Regression: a first run that found nothing removed the folder it had
     # created, with what another run had committed there in the meantime.
-    real_acquire_lock = IndexSession._acquire_lock
+    from indexer import lock
 
-    def another_run_commits_first(session: IndexSession) -> Any:
-        monkeypatch.setattr(IndexSession, "_acquire_lock", real_acquire_lock)
+    real_acquire = lock.acquire
+
+    def another_run_commits_first(*arguments: Any) -> Any:
+        monkeypatch.setattr(lock, "acquire", real_acquire)
         indexer.index_paths([SEEDS], index=private_index)
-        return real_acquire_lock(session)
+        return real_acquire(*arguments)
 
-    monkeypatch.setattr(IndexSession, "_acquire_lock", another_run_commits_first)
+    monkeypatch.setattr(lock, "acquire", another_run_commits_first)
     (tmp_path / "empty.txt").write_bytes(b"")
     with pytest.raises(indexer.NothingIndexed):
         indexer.index_paths([tmp_path / "empty.txt"], index=private_index)

@@ -29,7 +29,7 @@ from conftest import PROJECT_ROOT
 import indexer
 import search
 from benchmarks.generate import write_pages
-from indexer.engine import WRITER_FILE
+from indexer.lock import WRITER_FILE
 
 SEED = int(os.environ.get("NEWSDEX_CRASH_SEED") or random.SystemRandom().randrange(2**32))
 KILLS_PER_RUN = 7

@@ -30,7 +30,8 @@ from conftest import PROJECT_ROOT, SEEDS
 import indexer
 import search
 from benchmarks.generate import write_pages
-from indexer.engine import FORMAT_VERSION, MARKER_FILE, IndexSession
+from indexer.session import IndexSession
+from indexer.storage import FORMAT_VERSION, MARKER_FILE
 from search.cli import cli
 
 REAL_OPEN = builtins.open
@@ -214,7 +215,7 @@ def test_a_full_temporary_folder_stops_the_run_with_one_line_and_keeps_the_index
 def writer_processes_that_die(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every build in two processes, whose processes exit at once (ask for it
     after the fixtures that build an index beforehand)."""
-    from indexer import engine
+    from indexer import session, writers
 
     def dying_task(writer: Any) -> Any:
         task = writer._mpctx.Process(target=os._exit, args=(1,))
@@ -222,8 +223,8 @@ def writer_processes_that_die(monkeypatch: pytest.MonkeyPatch) -> None:
         task.start()
         return task
 
-    monkeypatch.setattr(engine, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(engine._SubprocessWriter, "_new_task", dying_task)
+    monkeypatch.setattr(session, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(writers.SubprocessWriter, "_new_task", dying_task)
 
 
 def test_a_writer_process_that_dies_fails_the_run_and_keeps_the_last_commit(
@@ -241,11 +242,11 @@ def test_writer_processes_that_stop_fail_the_run_instead_of_leaving_it_waiting(
     monkeypatch: pytest.MonkeyPatch,
     writer_processes_that_die: None,
 ) -> None:
-    from indexer import engine
+    from indexer import writers
 
     # Enough documents to fill the job queue, which no process empties.
     write_pages(tmp_path / "crawl", 400)
-    monkeypatch.setattr(engine, "QUEUE_WAIT_SECONDS", 0.05)
+    monkeypatch.setattr(writers, "QUEUE_WAIT_SECONDS", 0.05)
     before = snapshot(seeded_index)
     with pytest.raises(indexer.IndexWriteFailed, match="writer processes stopped"):
         indexer.index_paths([tmp_path / "crawl"], index=seeded_index, rebuild=True)
@@ -257,8 +258,8 @@ def test_a_program_read_from_standard_input_builds_in_one_process(tmp_path: Path
     # and a program piped to Python has none: they would all die at start.
     program = f"""
 import indexer
-from indexer import engine
-engine.PARALLEL_MIN_BYTES = 0
+from indexer import session
+session.PARALLEL_MIN_BYTES = 0
 report = indexer.index_paths([{str(SEEDS)!r}], index={str(tmp_path / "index")!r})
 print(report.documents)
 """
@@ -366,8 +367,8 @@ def newsdex_search_still_works(runner: CliRunner) -> bool:
 
 
 KILLED_WHILE_CREATING = (
-    "import os, signal, sys, indexer, indexer.engine as engine; "
-    "engine._write_marker = lambda folder: os.kill(os.getpid(), signal.SIGKILL); "
+    "import os, signal, sys, indexer, indexer.creation as creation; "
+    "creation.write_marker = lambda folder: os.kill(os.getpid(), signal.SIGKILL); "
     "indexer.index_paths([sys.argv[1]], index=sys.argv[2])"
 )
 

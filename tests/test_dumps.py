@@ -57,7 +57,7 @@ def test_url_and_timestamp_are_kept(tmp_path: Path, private_index: Path) -> None
     row = {"url": "https://example.org/a", "timestamp": "2018-12-14T10:00:00Z", "text": page("A")}
     dump = write_dump(tmp_path / "d.jsonl", [row])
     indexer.index_paths([dump], index=private_index)
-    from indexer.engine import document_to_page, open_storage, page_document_id
+    from indexer.storage import document_to_page, open_storage, page_document_id
 
     storage = open_storage(private_index)
     with storage.searcher() as searcher:

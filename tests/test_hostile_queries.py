@@ -19,7 +19,7 @@ import indexer
 import search
 from indexer.errors import QueryError
 from search.cli import cli
-from search.engine import MAX_EXPANSIONS, MAX_QUERY_CHARACTERS
+from search.query import MAX_EXPANSIONS, MAX_QUERY_CHARACTERS
 from tests.conftest import SEEDS, write_page
 
 PIECES = [
@@ -164,7 +164,7 @@ def test_a_fuzzy_word_matches_words_sharing_its_first_letter(opened: search.Inde
 def test_a_pattern_standing_for_too_many_words_is_refused(
     opened: search.Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("search.engine.MAX_EXPANSIONS", 100)
+    monkeypatch.setattr("search.query.MAX_EXPANSIONS", 100)
     message = refusal(opened, "a1*")  # a1, a10..a19, a100..a199: 111 words
     assert message.startswith("'a1*' takes the query past 100 words of the index")
     assert "give more letters" in message
@@ -174,7 +174,7 @@ def test_a_pattern_standing_for_too_many_words_is_refused(
 def test_the_expansion_limit_counts_all_patterns_of_a_query_together(
     opened: search.Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("search.engine.MAX_EXPANSIONS", 100)
+    monkeypatch.setattr("search.query.MAX_EXPANSIONS", 100)
     assert opened.search("a19* OR a29*").total == 1  # 11 words each
     query = " OR ".join(f"a{n}*" for n in range(10, 20))  # 10 patterns of 11 words each
     assert "takes the query past 100 words" in refusal(opened, query)
@@ -195,7 +195,7 @@ def test_the_expansion_limit_is_256_words(opened: search.Index) -> None:
 def test_a_range_standing_for_too_many_words_is_refused(
     opened: search.Index, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("search.engine.MAX_EXPANSIONS", 100)
+    monkeypatch.setattr("search.query.MAX_EXPANSIONS", 100)
     assert "'[a TO b]' takes the query past 100 words" in refusal(opened, "[a TO b]")
 
 

@@ -14,7 +14,7 @@ from conftest import SEEDS, write_page
 
 import indexer
 import search
-from indexer.engine import MARKER_FILE
+from indexer.storage import MARKER_FILE
 
 
 def stats_of(index_dir: Path) -> search.IndexStats:
@@ -324,14 +324,14 @@ def test_build_whose_postings_pool_spills_to_disk_finds_what_an_in_memory_build_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from benchmarks.generate import write_pages
-    from indexer import engine, pool
+    from indexer import pool, session
 
     write_pages(tmp_path / "crawl", 60)
     in_memory = indexer.index_paths([tmp_path / "crawl"], index=tmp_path / "in-memory")
     spills = []
     spill = pool.PostingsPool._spill
     monkeypatch.setattr(pool.PostingsPool, "_spill", lambda self: spills.append(spill(self)))
-    monkeypatch.setattr(engine, "WRITER_POOL_MB", 0.1)
+    monkeypatch.setattr(session, "WRITER_POOL_MB", 0.1)
     spilled = indexer.index_paths([tmp_path / "crawl"], index=tmp_path / "spilled")
     assert len(spills) >= 3
     assert spilled.documents == in_memory.documents

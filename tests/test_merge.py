@@ -97,7 +97,7 @@ def merged_copy(source: Path, destination: Path, policy: Callable[[Any, list[Any
     from whoosh.filedb.filestore import FileStorage
 
     from indexer.codec import NewsdexCodec
-    from indexer.engine import INDEX_NAME
+    from indexer.storage import INDEX_NAME
 
     shutil.copytree(source, destination)
     writer = FileStorage(str(destination)).open_index(INDEX_NAME).writer(codec=NewsdexCodec())
@@ -126,7 +126,7 @@ def contents(index: Path) -> dict[str, Any]:
     totals, and every term's postings and statistics."""
     from whoosh.filedb.filestore import FileStorage
 
-    from indexer.engine import INDEX_NAME
+    from indexer.storage import INDEX_NAME
 
     opened = FileStorage(str(index)).open_index(INDEX_NAME)
     schema = opened.schema
@@ -169,7 +169,7 @@ def contents(index: Path) -> dict[str, Any]:
 def test_the_fixture_has_segments_with_deletions(segmented_index: Path) -> None:
     from whoosh.filedb.filestore import FileStorage
 
-    from indexer.engine import INDEX_NAME
+    from indexer.storage import INDEX_NAME
 
     segments = FileStorage(str(segmented_index)).open_index(INDEX_NAME)._segments()
     assert len(segments) == 4
@@ -194,7 +194,7 @@ def test_a_merge_leaves_no_deleted_document_and_no_term_without_one(
 ) -> None:
     from whoosh.filedb.filestore import FileStorage
 
-    from indexer.engine import INDEX_NAME
+    from indexer.storage import INDEX_NAME
 
     ours = merged_copy(segmented_index, tmp_path / "newsdex", newsdex_merge)
     with FileStorage(str(ours)).open_index(INDEX_NAME).reader() as reader:
@@ -289,7 +289,7 @@ def test_segments_are_merged_beside_the_run_and_its_deletions_kept(
     def not_in_this_process(writer: Any, segments: list[Any]) -> list[Any]:
         raise AssertionError("merged in the run's own process")
 
-    monkeypatch.setattr("indexer.engine.merge_policy", not_in_this_process)
+    monkeypatch.setattr("indexer.session.merge_policy", not_in_this_process)
     removed = add_and_remove(*piled_up)
     assert_removed_pages_gone(piled_up[1], removed, segments=2)
 
@@ -311,7 +311,7 @@ def test_a_merge_that_fails_leaves_the_segments_and_loses_nothing(
 def test_without_a_second_process_the_commit_merges(
     piled_up: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("indexer.engine._can_spawn", lambda: False)
+    monkeypatch.setattr("indexer.session.can_spawn", lambda: False)
     removed = add_and_remove(*piled_up)
     assert_removed_pages_gone(piled_up[1], removed, segments=2)
 

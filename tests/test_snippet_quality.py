@@ -38,12 +38,12 @@ def test_good_snippets_pass_every_check(tmp_path: Path) -> None:
 
 
 def test_a_snippet_cut_inside_a_word_is_counted(tmp_path: Path, monkeypatch) -> None:
-    import search.engine
+    import search.hits
     from search.results import Snippet
 
     write_page(tmp_path / "pages", "0.txt", f"Trial\n\n{SENTENCE.format(n=5) * 10}\n")
     indexer.index_paths([tmp_path / "pages"], index=tmp_path / "index")
-    monkeypatch.setattr(search.engine, "make_snippet", lambda *a, **k: Snippet("accines were", ()))
+    monkeypatch.setattr(search.hits, "make_snippet", lambda *a, **k: Snippet("accines were", ()))
     with search.open_index(tmp_path / "index") as index:
         quality = measure(index, ["measles"])
     assert quality.shares()["on_word_boundaries"] == 0.0

@@ -1,0 +1,314 @@
+"""One index run's writer session: learn what the index knows, change it, commit once."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from whoosh.writing import CLEAR
+
+from indexer import lock
+from indexer.codec import NewsdexCodec
+from indexer.creation import open_for_writing
+from indexer.errors import IndexDamaged
+from indexer.ledger import RunLedger
+from indexer.merge import BackgroundMerge, merge_policy
+from indexer.processes import can_spawn
+from indexer.records import Record
+from indexer.storage import (
+    INDEX_NAME,
+    PAGE_KIND,
+    PageEntry,
+    document_to_page,
+    page_document_id,
+    page_to_document,
+    pages_of,
+    record_to_document,
+)
+from indexer.writers import (
+    PooledSegmentWriter,
+    SubprocessWriter,
+    close_files_left_open,
+    remove_leftovers,
+    write_error,
+)
+
+WRITER_POOL_MB = 512
+"""The writers' postings pools (indexer.pool), shared out among the writer processes."""
+PARALLEL_MIN_BYTES = 16 * 1024 * 1024
+"""A first build reading at least this much runs two writer processes."""
+
+
+@dataclass
+class IndexSession:
+    """One index run's writer: learn what the index knows, change it, commit once.
+
+    Use it as a context manager, as Whoosh's writer: leaving the block
+    commits, an exception cancels. Nothing is visible to searchers before
+    :meth:`commit`; :meth:`cancel` (or a crash) leaves the index as it was.
+    With ``rebuild`` the commit replaces everything, so searches see the old
+    index until the new one is complete. A disk error while writing raises
+    :class:`IndexWriteFailed`, with the index left as it was.
+    """
+
+    directory: Path
+    rebuild: bool = False
+    wait_seconds: float = 5.0
+    input_bytes: int = 0
+    """How much the run will read (at least): large first builds use two processes."""
+    ledger: RunLedger = field(default_factory=RunLedger)
+    """The pages and records this run has met (on disk: memory stays flat)."""
+    documents: int | None = None
+    """Documents in the index after the commit (records and page bookkeeping)."""
+    _replaced_pages: set[int] = field(default_factory=set)
+    _merge: BackgroundMerge | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            self._start()
+        except BaseException:
+            self.ledger.close()
+            raise
+
+    def __enter__(self) -> IndexSession:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if error is None:
+            self.commit()
+        else:
+            self.cancel()
+
+    def _start(self) -> None:
+        try:
+            # An index folder this run creates is removed again if the run
+            # is cancelled: a failed first run leaves nothing behind.
+            self._index, self._created_folder = open_for_writing(self.directory, self.rebuild)
+            self._lock = lock.acquire(self._index.storage, self.directory, self.wait_seconds)
+        except OSError as error:
+            raise write_error(self.directory, error) from error
+        try:
+            # Only now, with the lock held, is what the index holds read: a
+            # run that waited for another sees what that one committed.
+            remove_leftovers(self._index)
+            self._writer = self._open_writer()
+        except OSError as error:
+            self._lock.release()
+            raise write_error(self.directory, error) from error
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open_writer(self) -> Any:
+        """Whoosh's writer, without its own locking (the session holds the lock)."""
+        self._searcher = self._index.searcher()
+        self._documents_before = 0 if self.rebuild else int(self._searcher.doc_count())
+        self._empty = self._documents_before == 0
+        self._added = self._deleted = 0
+        try:
+            large = self._empty and self.input_bytes >= PARALLEL_MIN_BYTES
+            if large and (os.cpu_count() or 1) > 1 and can_spawn():
+                # Two processes analyse documents side by side (nearly twice as
+                # fast on 2 cores), each leaving its own segment. Only for
+                # large first builds: a small run would mostly pay start-up,
+                # and each addition would leave two segments where one does
+                # (Whoosh never merges segments that large, and each one
+                # slows every query).
+                # Spawned, not forked: a forked child would hold the write lock.
+                return SubprocessWriter(
+                    self._index,
+                    procs=2,
+                    multisegment=True,
+                    start_method="spawn",
+                    subargs={"limitmb": WRITER_POOL_MB // 2, "codec": NewsdexCodec()},
+                    limitmb=WRITER_POOL_MB // 2,
+                    codec=NewsdexCodec(),
+                    _lk=False,
+                )
+            writer = PooledSegmentWriter(
+                self._index, limitmb=WRITER_POOL_MB, codec=NewsdexCodec(), _lk=False
+            )
+            if not self._empty and (os.cpu_count() or 1) > 1 and can_spawn():
+                # An addition runs in one process: segments it piles up are
+                # merged on the other core meanwhile (see indexer.merge).
+                self._merge = BackgroundMerge(
+                    self._index.storage, writer.schema, INDEX_NAME, writer.segments
+                )
+            return writer
+        except BaseException:
+            self._searcher.close()
+            raise
+
+    def known_pages(self) -> dict[str, PageEntry]:
+        """Every page (and dump) the index knows, by key, without the records
+        each holds (the session reads those when it needs them); none when
+        rebuilding."""
+        if self._empty:
+            return {}
+        return {
+            fields["page"]: document_to_page(fields, with_records=False)
+            for fields in self._searcher.documents(kind=PAGE_KIND)
+        }
+
+    def put_page(self, page: PageEntry, records: Iterable[Record]) -> None:
+        """Record a page read in this run, and write the records not yet indexed."""
+        with self._disk_errors():
+            self._forget_page(page.key)
+            for record in records:
+                # Written by the first page of the run that holds it, unless
+                # the index has it already.
+                if self.ledger.meet_record(record.id, record.kind) and not self._indexed(record.id):
+                    self._add(record_to_document(record))
+            self._add(page_to_document(page))
+
+    def keep_page(self, key: str, mtime_ns: int) -> None:
+        """A page file touched, its content unchanged: remember its new time."""
+        with self._disk_errors():
+            number = self._searcher.document_number(id=page_document_id(key))
+            if number is None:
+                raise KeyError(f"the index has no page {key}")
+            page = document_to_page(self._searcher.stored_fields(number))
+            self._forget_page(key, orphans=False)
+            self.ledger.keep_records(record_id for record_id, _ in page.records)
+            self._add(page_to_document(replace(page, mtime_ns=mtime_ns)))
+
+    def remove_page(self, page: PageEntry) -> None:
+        """A page gone from the indexed paths: it and its last-held records go."""
+        with self._disk_errors():
+            self._forget_page(page.key)
+
+    def commit(self) -> int:
+        """Make the run visible: remove records no page holds, then commit.
+
+        Returns the number of documents in the index afterwards.
+        """
+        try:
+            with self._disk_errors():
+                for record_id in self.ledger.unmet_orphan_candidates():
+                    surviving = (
+                        number
+                        for number in pages_of(self._searcher, record_id)
+                        if number not in self._replaced_pages
+                    )
+                    if next(surviving, None) is None:
+                        self._delete(record_id)
+        except BaseException:
+            self.cancel()
+            raise
+        try:
+            self._searcher.close()
+            failure: OSError | None = None
+            try:
+                if self.rebuild:
+                    self._writer.commit(mergetype=CLEAR)
+                else:
+                    # Additions each leave a segment: newsdex's policy merges
+                    # them as they pile up, where Whoosh's would never.
+                    policy = merge_policy if self._merge is None else self._merge.policy
+                    self._writer.commit(mergetype=policy)
+            except OSError as error:
+                failure = error
+            if failure is not None:
+                # The new table of contents was never renamed into place, so
+                # the last commit still stands. Whoosh's writer is done with;
+                # cancelled, it closes the files of a commit that stopped
+                # before writing them (writer processes that stopped).
+                writer, self._writer = self._writer, None
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+                self._stop_merge()
+                del writer
+                close_files_left_open(failure)
+                self._remove_leftovers_quietly()
+                raise write_error(self.directory, failure) from failure
+            with self._index.searcher() as searcher:
+                documents = int(searcher.doc_count())
+        finally:
+            self.ledger.close()
+            self._lock.release()
+            self._index.close()
+        expected = self._documents_before + self._added - self._deleted
+        if documents != expected:
+            # Whoosh's multi-process writer has lost documents silently before
+            # (mchaput/whoosh#35): never let that pass unnoticed.
+            raise IndexDamaged(
+                f"the index holds {documents} documents after this run, not {expected}",
+                hint="rebuild it with `newsdex index --rebuild PATH...`",
+            )
+        self.documents = documents
+        return documents
+
+    def cancel(self) -> None:
+        """Leave the index as it was (or not there at all, if this run made it)."""
+        try:
+            self._searcher.close()
+            self._stop_merge()
+            self._writer.cancel()
+            self._remove_leftovers_quietly()
+        finally:
+            try:
+                # Not if another run committed to it while this one waited.
+                if self._created_folder and self._index.latest_generation() == 0:
+                    shutil.rmtree(self.directory, ignore_errors=True)
+            finally:
+                self.ledger.close()
+                self._lock.release()
+                self._index.close()
+
+    def _stop_merge(self) -> None:
+        if self._merge is not None:
+            self._merge.stop()
+
+    def _remove_leftovers_quietly(self) -> None:
+        """Free the space a failed run took; a later run retries what fails here."""
+        with contextlib.suppress(OSError):
+            remove_leftovers(self._index)
+
+    @contextlib.contextmanager
+    def _disk_errors(self) -> Iterator[None]:
+        """Report a failing disk as :class:`IndexWriteFailed`, with what to do."""
+        try:
+            yield
+        except OSError as error:
+            raise write_error(self.directory, error) from error
+
+    def _indexed(self, record_id: str) -> bool:
+        """Whether the committed index holds the record."""
+        if self._empty or ("id", record_id) not in self._searcher.reader():
+            # Most records of a new page are new, and the term dictionary says
+            # so without reading postings (a deleted record's id stays in it).
+            return False
+        return self._searcher.document_number(id=record_id) is not None
+
+    def _forget_page(self, key: str, *, orphans: bool = True) -> None:
+        """Delete a page's document; its records become candidates for removal."""
+        if self._empty:
+            return
+        number = self._searcher.document_number(id=page_document_id(key))
+        if number is None:
+            return
+        if orphans:
+            old = document_to_page(self._searcher.stored_fields(number))
+            self.ledger.add_orphan_candidates(record_id for record_id, _ in old.records)
+        self._replaced_pages.add(number)
+        self._delete(page_document_id(key))
+
+    def _add(self, document: dict[str, Any]) -> None:
+        self._writer.add_document(**document)
+        self._added += 1
+
+    def _delete(self, document_id: str) -> None:
+        """Delete a document that the committed index holds (ids are unique)."""
+        self._writer.delete_by_term("id", document_id)
+        self._deleted += 1

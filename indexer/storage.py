@@ -1,0 +1,276 @@
+"""The storage layer: the schema, records and pages as documents and back, opening an index.
+
+Both sides sit on this module: the writer (``indexer.session``) and the
+searcher (``search.index``) never import each other. One index holds two
+sorts of document. Records (article, headline, footer) are searched; each is
+content-addressed and written once, however many pages carry it. Page
+documents remember each page file (or dumped page): its size, modification
+time and hash, and the records it yielded, in an indexed ``records`` field,
+so a record's pages are found by a term lookup and a record no page holds
+any more can be removed. Both are written in one commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import struct
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.analysis import StemmingAnalyzer
+from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.formats import Existence
+from whoosh.reading import TermNotFound
+
+from indexer.codec import CompactPositions
+from indexer.errors import IndexDamaged, IndexNotFound, NotAnIndex
+from indexer.records import Article, Footer, Headline, Record, Source
+from indexer.version import __version__
+
+FORMAT_VERSION = 6
+"""Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
+
+MARKER_FILE = "newsdex.json"
+INDEX_NAME = "MAIN"
+"""Whoosh's name for the index in its folder: its files start with it."""
+OPEN_ATTEMPTS = 20
+"""Opening retries when a commit removes the files it was about to read."""
+PAGE_KIND = "page"
+
+
+def _records_field() -> KEYWORD:
+    """Record ids, comma-separated: found by lookup, never scored, so only
+    whether a page has a record is kept (no frequency per posting)."""
+    records = KEYWORD(commas=True, scorable=False)
+    records.format = Existence()
+    return records
+
+
+def _text_field(analyzer: Any) -> TEXT:
+    """A stored text field whose postings keep word positions, compactly."""
+    field = TEXT(analyzer=analyzer, stored=True)
+    field.format = CompactPositions()
+    return field
+
+
+def build_schema() -> Schema:
+    """The fields of every document, records and pages alike."""
+    stemming = StemmingAnalyzer()
+    return Schema(
+        id=ID(unique=True, stored=True),
+        kind=ID(stored=True),
+        # Weighed against the body at query time (search.ranking.TITLE_WEIGHT),
+        # not here: an index-time boost would be baked into every posting.
+        title=_text_field(stemming),
+        body=_text_field(stemming),
+        # Footers' text, apart: searches leave boilerplate out unless asked,
+        # and a separate field does that at no cost per query.
+        boilerplate=_text_field(stemming),
+        # Whoosh drops time zones silently: always naive UTC in the index.
+        published=DATETIME(stored=True, sortable=True),
+        # Page documents only: the ids of the records the page yields, its
+        # key (path or url) and its bookkeeping as JSON.
+        records=_records_field(),
+        page=STORED,
+        data=STORED,
+    )
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    """What the index remembers of one page, or of one dump file.
+
+    ``container`` is the file the page was read from (the page file itself,
+    or its dump): pages whose container lies under the paths of an index run
+    and that the run no longer finds are removed.
+    """
+
+    key: str
+    container: str
+    size: int = 0
+    mtime_ns: int = 0
+    digest: str = ""
+    records: tuple[tuple[str, int], ...] = ()
+    """(record id, line) for each record the page yields."""
+    skipped: str | None = None
+    warnings: tuple[str, ...] = ()
+    url: str | None = None
+    timestamp: str | None = None
+    is_dump: bool = False
+
+
+def to_naive_utc(moment: datetime) -> datetime:
+    """The form Whoosh stores: UTC, without tzinfo."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def record_to_document(record: Record) -> dict[str, Any]:
+    """The stored and indexed fields of one record (its sources live on page documents)."""
+    document: dict[str, Any] = {"id": record.id, "kind": record.kind}
+    if isinstance(record, Headline):
+        document["title"] = record.text
+        document["published"] = to_naive_utc(record.published)
+    elif isinstance(record, Article):
+        document["title"] = record.title
+        document["body"] = record.text
+    else:
+        document["boilerplate"] = record.text
+    return document
+
+
+def document_to_record(fields: dict[str, Any], sources: tuple[Source, ...] = ()) -> Record:
+    """The record a stored document holds (inverse of :func:`record_to_document`)."""
+    kind = fields["kind"]
+    if kind == "headline":
+        published = fields["published"].replace(tzinfo=UTC)
+        return Headline(fields["title"], published, sources, id=fields["id"])
+    if kind == "article":
+        body = fields.get("body", "")
+        paragraphs = tuple(body.split("\n\n")) if body else ()
+        return Article(fields["title"], paragraphs, sources, id=fields["id"])
+    lines = fields.get("boilerplate", "")
+    return Footer(tuple(lines.split("\n")) if lines else (), sources, id=fields["id"])
+
+
+def page_document_id(key: str) -> str:
+    """A page document's id: short, as a page's key (a path or url) may be long."""
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8)
+    return f"p-{digest.hexdigest()}"
+
+
+def page_to_document(page: PageEntry) -> dict[str, Any]:
+    # There is one page document per page (on 5,000 benchmark pages they
+    # cost 10% of the build and 12% of the index), so it is kept small:
+    # fields at their defaults are left out and the records are one string.
+    # That saved 1.3% of the index; the rest is Whoosh's cost per document.
+    data: dict[str, Any] = {
+        "size": page.size,
+        "mtime_ns": page.mtime_ns,
+        "digest": page.digest,
+        "records": " ".join(f"{record_id}:{line}" for record_id, line in page.records),
+    }
+    optional = {
+        "container": page.container if page.container != page.key else None,
+        "skipped": page.skipped,
+        "warnings": list(page.warnings),
+        "url": page.url,
+        "timestamp": page.timestamp,
+        "is_dump": page.is_dump,
+    }
+    data.update((name, value) for name, value in optional.items() if value)
+    document: dict[str, Any] = {
+        "id": page_document_id(page.key),
+        "kind": PAGE_KIND,
+        "page": page.key,
+        "data": json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+    }
+    if page.records:
+        document["records"] = ",".join(record_id for record_id, _ in page.records)
+    return document
+
+
+def document_to_page(fields: dict[str, Any], *, with_records: bool = True) -> PageEntry:
+    """The page a page document remembers; without its records if not asked for
+    (splitting them up was a fifth of a re-index with nothing changed)."""
+    data = json.loads(fields["data"])
+    records = (pair.rsplit(":", 1) for pair in data["records"].split()) if with_records else ()
+    return PageEntry(
+        key=fields["page"],
+        container=data.get("container") or fields["page"],
+        size=data["size"],
+        mtime_ns=data["mtime_ns"],
+        digest=data["digest"],
+        records=tuple((record_id, int(line)) for record_id, line in records),
+        skipped=data.get("skipped"),
+        warnings=tuple(data.get("warnings", ())),
+        url=data.get("url"),
+        timestamp=data.get("timestamp"),
+        is_dump=data.get("is_dump", False),
+    )
+
+
+def pages_of(searcher: Any, record_id: str) -> Iterator[int]:
+    """Document numbers of the (live) pages that yield the record.
+
+    Read from the reader's postings, not through a query: that sets up a
+    scorer for each segment, for every hit shown.
+    """
+    reader = searcher.reader()
+    try:
+        postings = reader.postings("records", record_id)
+    except TermNotFound:
+        return iter(())
+    return iter(postings.all_ids())
+
+
+def open_storage(directory: Path, *, mmap: bool = False) -> whoosh_index.FileIndex:
+    """Open an existing newsdex index, after checking it is one.
+
+    Whoosh index files hold pickles, so a folder is only opened when it carries
+    newsdex's marker with a format this version knows. With ``mmap`` Whoosh
+    copies each segment's postings into memory when it opens (see
+    ``search.open_index``); without it, opening takes milliseconds whatever
+    the index's size.
+    """
+    check_marker(directory)
+    storage = FileStorage(str(directory), supports_mmap=mmap)
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return storage.open_index(INDEX_NAME)
+        except FileNotFoundError:
+            # A commit replaced the generation between listing the folder and
+            # opening its table of contents: the next look finds the new one.
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.01)
+        except whoosh_index.EmptyIndexError as error:
+            raise IndexDamaged(
+                f"the index at {directory} has no table of contents",
+                hint="rebuild it with `newsdex index --rebuild PATH...`",
+            ) from error
+        except (whoosh_index.IndexError, EOFError, struct.error, pickle.UnpicklingError) as error:
+            raise IndexDamaged(
+                f"the index at {directory} cannot be read: {error}",
+                hint="rebuild it with `newsdex index --rebuild PATH...`",
+            ) from error
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def check_marker(directory: Path) -> None:
+    marker = directory / MARKER_FILE
+    if not marker.is_file():
+        if not directory.exists() or (directory.is_dir() and not any(directory.iterdir())):
+            raise IndexNotFound(f"no index at {directory}", hint="run `newsdex index` first")
+        raise NotAnIndex(
+            f"{directory} is not a newsdex index",
+            hint="point --index or NEWSDEX_INDEX at a folder newsdex created",
+        )
+    try:
+        version = json.loads(marker.read_text(encoding="utf-8"))["format"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise NotAnIndex(f"{marker} is damaged: {error}") from error
+    if version != FORMAT_VERSION:
+        raise NotAnIndex(
+            f"the index at {directory} has format {version}; "
+            f"this newsdex reads format {FORMAT_VERSION}",
+            hint="rebuild it with `newsdex index --rebuild PATH...`",
+        )
+
+
+def write_marker(directory: Path) -> None:
+    """Write the marker whole or not at all (a temporary file renamed over it)."""
+    marker = {"format": FORMAT_VERSION, "created_by": f"newsdex {__version__}"}
+    temporary = directory / f".{MARKER_FILE}.{os.getpid()}"
+    temporary.write_text(json.dumps(marker) + "\n", encoding="utf-8")
+    os.replace(temporary, directory / MARKER_FILE)

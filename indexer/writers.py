@@ -1,0 +1,173 @@
+"""Whoosh's writers as newsdex runs them: its postings pool, child processes
+that never outlive the run, and disk errors said in one line."""
+
+from __future__ import annotations
+
+import errno
+import gc
+import queue
+import warnings
+from pathlib import Path
+from typing import Any
+
+from whoosh import index as whoosh_index
+from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.writing import SegmentWriter
+
+from indexer.errors import IndexWriteFailed
+from indexer.pool import PostingsPool
+from indexer.processes import end_with_parent
+from indexer.storage import INDEX_NAME
+
+
+def remove_leftovers(index: whoosh_index.FileIndex) -> None:
+    """Delete what killed or failed writers left: files no commit refers to.
+
+    Only called with the write lock held. Searchers never need these files:
+    they read the segments of the latest table of contents, which stay.
+    """
+    toc = index._read_toc()
+    whoosh_index.clean_files(index.storage, INDEX_NAME, toc.generation, toc.segments)
+    for name in index.storage.list():
+        # Tables of contents are written to a temporary name, then renamed.
+        if name.startswith(f"_{INDEX_NAME}_") and ".toc." in name:
+            index.storage.delete_file(name)
+
+
+def _use_newsdex_pool(writer: SegmentWriter, limitmb: float) -> None:
+    """Give a Whoosh writer newsdex's postings pool in place of Whoosh's (see indexer.pool)."""
+    writer.pool = PostingsPool(writer.storage.folder, int(limitmb * 1024 * 1024))
+
+
+class PooledSegmentWriter(SegmentWriter):  # type: ignore[misc]
+    """Whoosh's writer, pooling postings with :class:`PostingsPool`."""
+
+    def __init__(self, index: Any, limitmb: float = 128, **kwargs: Any) -> None:
+        super().__init__(index, limitmb=limitmb, **kwargs)
+        _use_newsdex_pool(self, limitmb)
+
+
+class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
+    """Whoosh's sub-writer loop (multisegment only), with :class:`PooledSegmentWriter`."""
+
+    def run(self) -> None:
+        if not self.multisegment:
+            raise ValueError("newsdex's sub-writers each leave a segment of their own")
+        index = self.storage.open_index(self.indexname)
+        writer = self.writer = PooledSegmentWriter(index, _lk=False, **self.kwargs)
+        while (job := self.jobqueue.get()) is not None:
+            self._process_file(*job)
+        segment = writer._finalize_segment()
+        self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+
+
+def _watch_parent_then_run_subwriter(*args: Any) -> None:
+    """A sub-writer process that ends when the newsdex process that started it ends.
+
+    Whoosh's sub-writers wait on their job queue forever: if the parent is
+    killed, they would live on (and, forked, hold the write lock).
+    """
+    end_with_parent()
+    _SubWriterTask(*args).run()
+
+
+QUEUE_WAIT_SECONDS = 1.0
+"""How long a full job queue is waited on before the writer processes are
+checked for life."""
+
+
+class _WatchedQueue:
+    """The writer processes' job queue, as the parent puts jobs on it: a queue
+    that no live process empties fails the run instead of blocking forever.
+
+    Whoosh's queue holds eight jobs and its parent puts each without a time
+    limit, so writer processes that stopped (killed, or unable to start)
+    left the run waiting for good.
+    """
+
+    def __init__(self, jobs: Any, tasks: list[Any]) -> None:
+        self._jobs = jobs
+        self._tasks = tasks
+
+    def put(self, job: Any) -> None:
+        while True:
+            try:
+                self._jobs.put(job, timeout=QUEUE_WAIT_SECONDS)
+                return
+            except queue.Full:
+                if not any(task.is_alive() for task in self._tasks):
+                    raise OSError(errno.ECHILD, "the writer processes stopped") from None
+
+
+class SubprocessWriter(MpWriter):  # type: ignore[misc]
+    """Whoosh's multi-process writer, with sub-writers that never outlive newsdex,
+    newsdex's postings pool in each, and a job queue that cannot hang the run."""
+
+    jobqueue: Any  # Whoosh's queue, then the watched one the parent puts jobs on
+
+    def __init__(self, index: Any, limitmb: float = 128, **kwargs: Any) -> None:
+        super().__init__(index, limitmb=limitmb, **kwargs)
+        _use_newsdex_pool(self, limitmb)
+        self._jobs = self.jobqueue
+        self.jobqueue = _WatchedQueue(self._jobs, self.tasks)
+
+    def _new_task(self) -> Any:
+        arguments = (
+            self.storage,
+            self.indexname,
+            self._jobs,
+            self.resultqueue,
+            self.subargs,
+            self.multisegment,
+        )
+        task = self._mpctx.Process(target=_watch_parent_then_run_subwriter, args=arguments)
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _commit_toc(self, segments: Any) -> None:
+        # Whoosh commits whatever segments its sub-writers handed back: one
+        # that died (a full disk, the out-of-memory killer) would leave its
+        # documents out of a committed index. Refused here, before the new
+        # table of contents is written, so the last commit stands.
+        failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
+        if failed:
+            raise OSError(errno.ECHILD, f"a writer process failed (exit status {failed[0]})")
+        super()._commit_toc(segments)
+
+    def cancel(self) -> None:
+        try:
+            for task in self.tasks:
+                task.terminate()
+                task.join()
+        finally:
+            SegmentWriter.cancel(self)
+
+
+def close_files_left_open(error: OSError) -> None:
+    """Close the files a failed Whoosh commit left open, so their space is freed.
+
+    Whoosh does not close the file it was writing when a write fails; only
+    the failed call's frames, kept by the traceback, still refer to it.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        error.__traceback__ = None
+        gc.collect()
+
+
+def write_error(directory: Path, error: OSError) -> IndexWriteFailed:
+    """A disk error while writing, said in one line with what to do."""
+    reason = error.strerror or str(error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        hint = "free some disk space, then run again"
+    elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        hint = "make the folder writable, or give another with --index"
+    elif error.errno == errno.ECHILD:  # newsdex's own: its writer processes
+        hint = "one may have been killed (out of memory?); run again"
+    else:
+        hint = "fix the disk problem, then run again"
+    return IndexWriteFailed(
+        f"cannot write the index at {directory}: {reason}; the index is unchanged",
+        hint=hint,
+    )

@@ -1,0 +1,327 @@
+"""An open index: the search library's facade over parsing, filtering, ranking and hits.
+
+An :class:`Index` keeps one searcher open for all its queries; close it when
+done (or use it as a context manager).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from whoosh import query as whoosh_query
+
+from indexer.errors import QueryError, RecordNotFound
+from indexer.location import index_directory
+from indexer.pages import Skipped
+from indexer.records import KINDS, Record, Source
+from indexer.storage import PAGE_KIND, document_to_page, document_to_record, open_storage, pages_of
+from search.dates import DateLike
+from search.filters import Filters
+from search.hits import make_hit
+from search.options import MATCHES, SORTS, KindFilter, Match, Sort, fields_of, wanted_kinds
+from search.query import QueryParser, positive_terms, words_of
+from search.ranking import (
+    BM25_B,
+    BM25_K1,
+    BM25F,
+    FIELD_WEIGHTS,
+    date_order,
+    rank_words,
+    search_every_match,
+)
+from search.results import IndexStats, SearchResults
+from search.suggestions import Speller
+
+STEMS_CACHED = 65536
+"""Words of the text whose stems an open index remembers, for marking matches."""
+
+
+def open_index(index: str | Path | None = None, *, mmap: bool = False) -> Index:
+    """Open the index at ``index`` (default: ``$NEWSDEX_INDEX`` or the user's data folder).
+
+    :param mmap: let Whoosh copy the postings into memory when it opens:
+        slower to open and about twice the index size in memory, queries
+        somewhat faster (see docs/performance.md). Off by default: memory
+        that grows with the index is the wrong default for a library.
+    """
+    return Index(index_directory(index), mmap=mmap)
+
+
+class Index:
+    """An open index: run many searches on one searcher, then :meth:`close`."""
+
+    def __init__(self, directory: Path, *, mmap: bool = False) -> None:
+        self.directory = directory
+        self._index = open_storage(directory, mmap=mmap)
+        self._parser = QueryParser(self._index.schema)
+        self._analyzer = self._index.schema["body"].analyzer
+        self._stems_of = functools.lru_cache(maxsize=STEMS_CACHED)(self._analyzed)
+        self._use(self._new_searcher())
+
+    def _analyzed(self, word: str) -> tuple[str, ...]:
+        """The index terms of a word of the text, as the analyzer makes them."""
+        return tuple(token.text for token in self._analyzer(word))
+
+    def _new_searcher(self) -> Any:
+        return self._index.searcher(weighting=BM25F(BM25_B, BM25_K1, FIELD_WEIGHTS))
+
+    def _use(self, searcher: Any) -> None:
+        self._searcher = searcher
+        self._filters = Filters(searcher)
+        self._speller = Speller(searcher, self._analyzer)
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._searcher.close()
+        self._index.close()
+
+    def refresh(self) -> None:
+        """See what was committed since the index was opened (or last refreshed)."""
+        if self._index.latest_generation() == self._searcher.reader().generation():
+            return
+        # Not Whoosh's Searcher.refresh: it reuses the open segment readers,
+        # which know neither the documents the commit deleted nor that it
+        # merged or cleared segments away (whoosh3 3.54), so replaced pages
+        # and old documents stayed visible.
+        fresh = self._new_searcher()
+        self._searcher.close()
+        self._use(fresh)
+
+    def search(
+        self,
+        query: str,
+        *,
+        kind: KindFilter = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        sort: Sort = "relevance",
+        limit: int = 10,
+        offset: int = 0,
+        match: Match = "all",
+    ) -> SearchResults:
+        """Ranked (BM25F) search; every word must match unless ``OR`` or ``match`` says otherwise.
+
+        :param query: words, ``"phrases"``, ``OR``, ``NOT``, ``title:``/``body:``,
+            ``prefix*`` and ``word~`` (fuzzy)
+        :param kind: one kind, ``"all"``, or ``None`` for articles and headlines
+        :param since: keep records published at or after this (UTC; a day means
+            its start)
+        :param until: keep records published at or before this (a day means
+            its end)
+        :param sort: ``"relevance"``, ``"newest"`` or ``"oldest"`` first
+        :param match: ``"all"``: a record must have every word; ``"any"``: at
+            least one, records with more of them (and rarer ones) first, for
+            questions and other natural-language queries
+        :raises QueryError: the query, a date or another argument cannot be understood
+        """
+        _check_arguments(kind, sort, limit, offset, match)
+        parsed = self._parse(query, kind, match)
+        results = self._run(query, parsed, kind, since, until, sort, limit, offset)
+        if results.total == 0:
+            suggestion = self._suggest(query, kind, since, until)
+            any_total = self._any_total(query, parsed, kind, since, until) if match == "all" else 0
+            return SearchResults(query, 0, offset, (), suggestion, any_total=any_total)
+        return results
+
+    def _any_total(
+        self,
+        query: str,
+        parsed: whoosh_query.Query,
+        kind: KindFilter,
+        since: DateLike | None,
+        until: DateLike | None,
+    ) -> int:
+        """How many records have at least one of the words, when that differs from all."""
+        any_parsed = self._parse(query, kind, "any")
+        if any_parsed == parsed:
+            return 0
+        return self._run(query, any_parsed, kind, since, until, "relevance", 1, 0).total
+
+    def headlines(
+        self,
+        query: str | None = None,
+        *,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        limit: int = 20,
+        offset: int = 0,
+    ) -> SearchResults:
+        """Dated headlines, newest first; all of them when there is no query."""
+        if query is None or not query.strip():
+            _check_arguments("headline", "newest", limit, offset, "all")
+            every = whoosh_query.Term("kind", "headline")
+            return self._run(None, every, "headline", since, until, "newest", limit, offset)
+        return self.search(
+            query,
+            kind="headline",
+            since=since,
+            until=until,
+            sort="newest",
+            limit=limit,
+            offset=offset,
+        )
+
+    def record(self, record_id: str) -> Record:
+        """The whole record with this id, with every page (and line) it was seen on."""
+        record_id = record_id.strip()
+        fields = self._searcher.document(id=record_id)
+        if fields is None or fields["kind"] == PAGE_KIND:
+            raise RecordNotFound(
+                f"no record with id {record_id!r}",
+                hint="ids are shown by `newsdex search --json`",
+            )
+        sources = []
+        for number in pages_of(self._searcher, record_id):
+            page = document_to_page(self._searcher.stored_fields(number))
+            lines = (line for found, line in page.records if found == record_id)
+            sources.append(Source(page.key, next(lines, 0)))
+        return document_to_record(fields, tuple(sorted(sources)))
+
+    def stats(self) -> IndexStats:
+        """Counts of what the index holds, and the page files it skipped."""
+        occurrences = warnings = pages = 0
+        skipped: list[Skipped] = []
+        for fields in self._searcher.documents(kind=PAGE_KIND):
+            page = document_to_page(fields)
+            if page.is_dump and page.skipped is None:
+                continue
+            warnings += len(page.warnings)
+            if page.skipped is None:
+                pages += 1
+                occurrences += sum(1 for found, _ in page.records if found.startswith("h-"))
+            else:
+                skipped.append(Skipped(page.key, page.skipped))
+        records = {
+            kind: sum(1 for _ in self._searcher.docs_for_query(whoosh_query.Term("kind", kind)))
+            for kind in KINDS
+        }
+        size = sum(_file_size(path) for path in self.directory.iterdir())
+        return IndexStats(
+            self.directory,
+            size,
+            pages,
+            records,
+            occurrences,
+            self._published_end(newest=False),
+            self._published_end(newest=True),
+            warnings,
+            tuple(sorted(skipped, key=lambda skip: skip.path)),
+            len(self._searcher.reader().leaf_readers()),
+        )
+
+    def _published_end(self, *, newest: bool) -> datetime | None:
+        every = whoosh_query.Term("kind", "headline")
+        found = self._searcher.search(every, sortedby="published", reverse=newest, limit=1)
+        return _aware(found[0]["published"]) if len(found) else None
+
+    def _parse(
+        self, text: str, kind: KindFilter = None, match: Match = "all"
+    ) -> whoosh_query.Query:
+        return self._parser.parse(text, self._searcher.reader(), kind, match)
+
+    def _run(
+        self,
+        query: str | None,
+        parsed: whoosh_query.Query,
+        kind: KindFilter,
+        since: DateLike | None,
+        until: DateLike | None,
+        sort: Sort,
+        limit: int,
+        offset: int,
+    ) -> SearchResults:
+        restriction = self._filters.restrict(kind, since, until)
+        if restriction is None:
+            return SearchResults(query, 0, offset, ())
+        if sort == "relevance" and (words := words_of(parsed)) is not None:
+            ranked = rank_words(self._searcher, words, restriction, offset + limit)
+            if ranked is not None:
+                best, total = ranked
+                return self._results(query, parsed, best[offset:], total, offset, scored=True)
+        options: dict[str, Any] = {"limit": offset + limit, **restriction}
+        if sort != "relevance":
+            options["sortedby"] = date_order(newest_first=sort == "newest")
+        results = search_every_match(self._searcher, parsed, options)
+        found = [(hit.docnum, hit.score) for hit in results[offset : offset + limit]]
+        scored = sort == "relevance"
+        return self._results(query, parsed, found, len(results), offset, scored=scored)
+
+    def _results(
+        self,
+        query: str | None,
+        parsed: whoosh_query.Query,
+        found: Sequence[tuple[int, float | None]],
+        total: int,
+        offset: int,
+        *,
+        scored: bool,
+    ) -> SearchResults:
+        """The hits of these (document, score) pairs, with their snippets."""
+        terms = positive_terms(parsed, self._searcher.reader())
+        hits = tuple(
+            make_hit(self._searcher, number, score if scored else None, terms, self._stems_of)
+            for number, score in found
+        )
+        return SearchResults(query, total, offset, hits)
+
+    def _suggest(
+        self,
+        text: str,
+        kind: KindFilter,
+        since: DateLike | None,
+        until: DateLike | None,
+    ) -> str | None:
+        """The query with misspelt words replaced, if that finds something."""
+        corrected = self._speller.corrected(text, fields_of(kind))
+        if corrected == text:
+            return None
+        try:
+            parsed = self._parse(corrected, kind)
+        except QueryError:
+            return None
+        restriction = self._filters.restrict(kind, since, until)
+        if restriction is None:
+            return None
+        found_any = self._searcher.search(parsed, limit=1, **restriction)
+        return corrected if len(found_any) else None
+
+
+def _check_arguments(kind: KindFilter, sort: Sort, limit: int, offset: int, match: Match) -> None:
+    """Refuse an argument the query itself is not to blame for, naming it."""
+    wanted_kinds(kind)
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r}", hint=f"use one of {', '.join(SORTS)}")
+    if match not in MATCHES:
+        raise QueryError(f"unknown match {match!r}", hint=f"use one of {', '.join(MATCHES)}")
+    if limit < 1 or offset < 0:
+        raise QueryError("limit must be at least 1 and offset at least 0")
+
+
+def _file_size(path: Path) -> int:
+    """A file's size; 0 for a folder, or for a file a commit removed just now."""
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except FileNotFoundError:
+        return 0
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC)
+
+
+__all__ = ["Index", "open_index"]

@@ -1,0 +1,273 @@
+"""Queries: the query language parsed into Whoosh's queries, within bounds.
+
+Patterns, ranges and fuzzy words expand to index words, and Whoosh ORs
+together every word they stand for: unbounded, `?*` or `ab~9` took tens of
+seconds. The bounds below are Lucene's kind (no leading wildcard, at most 2
+edits, a limit on clauses), stricter. See docs/performance.md for their costs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import itertools
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from whoosh import query as whoosh_query
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
+
+from indexer.errors import QueryError
+from indexer.records import Kind
+from search.options import (
+    FIELDS_OF_KIND,
+    SEARCHABLE_FIELDS,
+    KindFilter,
+    Match,
+    fields_of,
+    wanted_kinds,
+)
+
+OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "TO"}
+MAX_QUERY_CHARACTERS = 1000
+"""Longer queries are refused: Whoosh's parser takes time quadratic in some
+queries' length, and no one types a query this long."""
+MIN_PATTERN_LETTERS = 2
+"""Letters a wildcard needs before its first * or ?: `*ing` scans every word."""
+MAX_FUZZY_EDITS = 2
+MIN_FUZZY_SAME_LETTERS = 1
+"""A fuzzy word's matches share its first letter (as most typos do): far fewer words to try."""
+MAX_EXPANSIONS = 256
+"""Index words the patterns, ranges and fuzzy words of one query may stand for,
+all fields together. Query time grows with it, and with the index's
+postings: this is stricter than Lucene's 1,024 clauses."""
+MAX_PATTERNS = 10
+"""Patterns, ranges and fuzzy words in one query: each costs a walk of the index's words."""
+_FIELD_NAME = re.compile(r"(?<![\w:])(\w+):")
+_PLAIN_WORDS = re.compile(r"\s*\w+(?:\s+\w+)*\s*")
+
+
+class QueryParser:
+    """Parses query text against one schema; the parsers of each kind are kept."""
+
+    def __init__(self, schema: Any) -> None:
+        self._schema = schema
+        self._parsers: dict[tuple[tuple[str, ...], Match], MultifieldParser] = {}
+
+    def _parser_for(self, kind: KindFilter, match: Match) -> MultifieldParser:
+        fields = fields_of(kind)
+        if (fields, match) not in self._parsers:
+            group = {"group": OrGroup} if match == "any" else {}
+            parser = MultifieldParser(list(fields), self._schema, **group)
+            parser.add_plugin(FuzzyTermPlugin())
+            self._parsers[fields, match] = parser
+        return self._parsers[fields, match]
+
+    def parse(
+        self, text: str, reader: Any, kind: KindFilter = None, match: Match = "all"
+    ) -> whoosh_query.Query:
+        """A Whoosh query, or a :class:`QueryError` that says what to fix."""
+        if len(text) > MAX_QUERY_CHARACTERS:
+            raise QueryError(
+                f"the query is {len(text):,} characters long; the limit is"
+                f" {MAX_QUERY_CHARACTERS:,}",
+                hint="search for fewer words",
+            )
+        shown = _shortened(text)
+        if text.count('"') % 2:
+            raise QueryError(
+                f"unbalanced quote in query {shown}",
+                hint='close the phrase with a second "',
+            )
+        if text.count("(") != text.count(")"):
+            raise QueryError(f"unbalanced parenthesis in query {shown}")
+        self._check_field_names(text, shown)
+        try:
+            parsed = self._plain_words_query(text, kind, match)
+            if parsed is None:
+                parsed = self._parser_for(kind, match).parse(text)
+        except Exception as error:  # Whoosh raises many types for odd input
+            raise QueryError(f"cannot parse query {shown}: {error}") from error
+        if parsed is whoosh_query.NullQuery or isinstance(parsed, type(whoosh_query.NullQuery)):
+            raise QueryError(
+                f"query {shown} has no word to search for",
+                hint="very common words such as 'the' are not indexed",
+            )
+        for leaf in parsed.leaves():
+            field = leaf.field()
+            if field is not None and field not in SEARCHABLE_FIELDS:
+                raise QueryError(
+                    f"cannot search the field {field!r}",
+                    hint="use title: or body:, and --kind, --since, --until",
+                )
+        expanded = _Expansions()
+        bounded = functools.partial(
+            self._bounded, reader=reader, kinds=wanted_kinds(kind), expanded=expanded
+        )
+        return parsed.accept(bounded)
+
+    def _plain_words_query(
+        self, text: str, kind: KindFilter, match: Match
+    ) -> whoosh_query.Query | None:
+        """The query Whoosh's parser makes of plain words, which most queries
+        are, made without it (``None`` for any other query).
+
+        Whoosh's parser is a noticeable part of a rare word's query. The
+        parser's own ``term_query`` analyses each word, so the query is the
+        same, object for object (``tests/test_search.py`` checks).
+        """
+        words = text.split()
+        if match != "all" or not _PLAIN_WORDS.fullmatch(text) or OPERATORS.intersection(words):
+            return None
+        parser = self._parser_for(kind, match)
+        fields = fields_of(kind)
+        groups = []
+        for word in words:
+            terms = [parser.term_query(field, word, whoosh_query.Term) for field in fields]
+            found = [term for term in terms if term is not None]
+            if found:
+                groups.append(whoosh_query.Or(found))
+        return whoosh_query.And(groups).normalize()
+
+    def _check_field_names(self, text: str, shown: str) -> None:
+        """Refuse `id:x` (not a text field) and `title:` with nothing after it.
+
+        Whoosh would search `title:` for the word "title", and reads a name
+        that is not a field of the index (`nosuch:word`) as words, as here.
+        """
+        unquoted = re.sub(r'"[^"]*"', " ", text)
+        for named in _FIELD_NAME.finditer(unquoted):
+            field, after = named[1], unquoted[named.end() : named.end() + 1]
+            if field not in self._schema.names():
+                continue
+            if field not in SEARCHABLE_FIELDS:
+                raise QueryError(
+                    f"cannot search the field {field!r}",
+                    hint="use title: or body:, and --kind, --since, --until",
+                )
+            if not after.strip() or after == ")":
+                raise QueryError(
+                    f"nothing to search for after '{field}:' in query {shown}",
+                    hint=f"write the word right after the colon: {field}:brexit",
+                )
+
+    def _bounded(
+        self,
+        query: whoosh_query.Query,
+        reader: Any,
+        kinds: tuple[Kind, ...],
+        expanded: _Expansions,
+    ) -> whoosh_query.Query:
+        """The query part as it is run, or a :class:`QueryError` if it would expand too far.
+
+        Applied to every part of a parsed query in turn, adding up in
+        ``expanded``: see :data:`MAX_EXPANSIONS` and :data:`MAX_PATTERNS`.
+        """
+        if isinstance(query, whoosh_query.Every):
+            # `*` alone: every record of the kinds asked (that have the field).
+            # Whoosh's own reads every posting of the field, and `*:*` would
+            # match the page documents too.
+            field = query.field()
+            return whoosh_query.Or(
+                [
+                    whoosh_query.Term("kind", kind)
+                    for kind in kinds
+                    if field is None or field in FIELDS_OF_KIND[kind]
+                ]
+            )
+        if isinstance(query, whoosh_query.Prefix | whoosh_query.Wildcard):
+            letters = re.split(r"[*?\[]", query.text, maxsplit=1)[0]
+            if len(letters) < MIN_PATTERN_LETTERS:
+                raise QueryError(
+                    f"{query.text!r} has fewer than {MIN_PATTERN_LETTERS} letters before its"
+                    " first * or ?",
+                    hint="too many words would match; give more letters",
+                )
+        if isinstance(query, whoosh_query.FuzzyTerm):
+            if query.maxdist > MAX_FUZZY_EDITS:
+                raise QueryError(
+                    f"{query.text}~{query.maxdist} allows more than {MAX_FUZZY_EDITS} edits",
+                    hint="use word~ (one edit) or word~2",
+                )
+            query.prefixlength = max(query.prefixlength, MIN_FUZZY_SAME_LETTERS)
+        if isinstance(query, whoosh_query.MultiTerm):
+            typed = str(query).split(":", 1)[-1]  # without the field: as typed
+            expanded.patterns.add((type(query).__name__, typed))
+            if len(expanded.patterns) > MAX_PATTERNS:
+                raise QueryError(
+                    f"the query has more than {MAX_PATTERNS} patterns, ranges and fuzzy words",
+                    hint="search for fewer of them at a time",
+                )
+            allowed = MAX_EXPANSIONS - expanded.words
+            words = itertools.islice(query.expanded_terms(reader), allowed + 1)
+            expanded.words += sum(1 for _ in words)
+            if expanded.words > MAX_EXPANSIONS:
+                raise QueryError(
+                    f"{typed!r} takes the query past {MAX_EXPANSIONS:,} words of the index"
+                    " (its patterns, ranges and fuzzy words together)",
+                    hint="give more letters, or search the words themselves",
+                )
+        return query
+
+
+@dataclasses.dataclass
+class _Expansions:
+    """What the patterns of one query expanded to so far."""
+
+    words: int = 0
+    patterns: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+
+
+def _shortened(text: str) -> str:
+    """The query as error messages quote it: one line, at most about 60 characters."""
+    return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
+
+
+def words_of(parsed: whoosh_query.Query) -> list[list[tuple[str, str]]] | None:
+    """The query as words, each the (field, term) pairs any of which it may match
+    in, if it is only that: a term, an OR of one term in each of several
+    fields (one word, as the parser makes it), or an AND of those. ``None``
+    for any other query (phrases, patterns, NOT, boosts...)."""
+    parts = parsed.subqueries if type(parsed) is whoosh_query.And else [parsed]
+    if parsed.boost != 1:
+        return None
+    words = []
+    for part in parts:
+        alternatives = part.subqueries if type(part) is whoosh_query.Or else [part]
+        if part.boost != 1 or (type(part) is whoosh_query.Or and (part.scale or part.minmatch)):
+            return None
+        word = []
+        for term in alternatives:
+            if type(term) is not whoosh_query.Term or term.boost != 1:
+                return None
+            if term.fieldname not in SEARCHABLE_FIELDS or not isinstance(term.text, str):
+                return None
+            word.append((term.fieldname, term.text))
+        if len({field for field, _ in word}) != len(word):
+            return None  # several terms of one field: how Whoosh adds them up matters
+        words.append(word)
+    return words
+
+
+def positive_terms(parsed: whoosh_query.Query, reader: Any) -> dict[str, frozenset[str]]:
+    """The indexed words a hit can match, by field: expansions in, negations out."""
+    words: dict[str, set[str]] = {field: set() for field in SEARCHABLE_FIELDS}
+    for leaf in _positive_leaves(parsed):
+        for field, text in leaf.expanded_terms(reader, phrases=True):
+            if field in words:
+                words[field].add(text.decode("utf-8") if isinstance(text, bytes) else text)
+    return {field: frozenset(found) for field, found in words.items()}
+
+
+def _positive_leaves(parsed: whoosh_query.Query) -> Iterator[whoosh_query.Query]:
+    if isinstance(parsed, whoosh_query.Not):
+        return
+    if isinstance(parsed, whoosh_query.AndNot):
+        yield from _positive_leaves(parsed.a)
+        return
+    if parsed.is_leaf():
+        yield parsed
+        return
+    for child in parsed.children():
+        yield from _positive_leaves(child)
