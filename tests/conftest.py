@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import SEEDS
 
 import search
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SEEDS = PROJECT_ROOT / "seeds"
 
 
 @pytest.fixture(autouse=True)
@@ -53,20 +51,3 @@ def open_seeded(seeded_index: Path) -> Iterator[search.Index]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
-
-
-def write_page(folder: Path, name: str, text: str) -> Path:
-    """Write a page file (UTF-8, no newline translation) and return its path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(text.encode("utf-8"))
-    return path
-
-
-def is_alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie, dead but not yet reaped, is not alive)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")

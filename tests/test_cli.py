@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import write_page
+from helpers import write_page
 
 import indexer
 from search.cli import cli

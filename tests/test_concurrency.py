@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT_ROOT, SEEDS, is_alive
+from helpers import PROJECT_ROOT, SEEDS, is_alive
 
 import indexer
 import search

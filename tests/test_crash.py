@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conftest import PROJECT_ROOT
+from helpers import PROJECT_ROOT
 
 import indexer
 import search

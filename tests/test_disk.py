@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import PROJECT_ROOT, SEEDS
+from helpers import PROJECT_ROOT, SEEDS
 
 import indexer
 import search

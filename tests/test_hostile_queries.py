@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import SEEDS, write_page
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +21,6 @@ import search
 from indexer.errors import QueryError
 from search.cli import cli
 from search.engine import MAX_EXPANSIONS, MAX_QUERY_CHARACTERS
-from tests.conftest import SEEDS, write_page
 
 PIECES = [
     *("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO", " AND ", " OR ", " NOT "),

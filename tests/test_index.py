@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, write_page
+from helpers import SEEDS, write_page
 
 import indexer
 import search

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT_ROOT, is_alive
+from helpers import PROJECT_ROOT, is_alive
 from hypothesis import given
 from hypothesis import strategies as st
 
