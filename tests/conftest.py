@@ -1,4 +1,9 @@
-"""Fixtures shared by every test: no test ever touches a real user's index."""
+"""Fixtures shared by every test: no test ever touches a real user's index.
+
+Tests that read the data sets beside the clone ask for ``bbc_news`` or
+``scifact``: without the data they skip (fail under ``CI``), see
+:func:`helpers.require_data`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import SEEDS
+from helpers import SEEDS, require_data
 
 import search
 
@@ -51,3 +56,21 @@ def open_seeded(seeded_index: Path) -> Iterator[search.Index]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def bbc_news() -> Path:
+    """The BBC articles the page generator (``benchmarks.generate``) makes pages of."""
+    from benchmarks import generate
+
+    return require_data(generate.DEFAULT_SOURCE)
+
+
+@pytest.fixture(scope="session")
+def scifact() -> Path:
+    """The SciFact folder ``benchmarks.quality`` reads: abstracts, claims, judgements."""
+    from benchmarks import quality
+
+    for name in ("corpus.jsonl", "queries.jsonl", "qrels.tsv"):
+        require_data(quality.DEFAULT_DATA / name)
+    return quality.DEFAULT_DATA

@@ -1,4 +1,5 @@
-"""Helpers the tests share: paths, writing pages, watching processes, running the CLI.
+"""Helpers the tests share: paths, data beside the clone, writing pages, watching
+processes, running the CLI.
 
 Fixtures live in ``conftest.py``; everything a test imports by name lives here
 (``from helpers import write_page``): pytest puts this folder on ``sys.path``.
@@ -12,12 +13,29 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 
 from search.cli import cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT_ROOT / "seeds"
+
+
+def require_data(path: Path) -> Path:
+    """``path``, a data file beside the clone (``../shared/data``); without it the
+    calling test skips, naming the file, or fails if the environment sets ``CI``.
+
+    The data sets are not shipped with newsdex (README, Benchmarks and test
+    data), so a bare clone runs the rest of the suite; CI must run everything,
+    so there a missing file is a failure, not a quiet skip.
+    """
+    if path.is_file():
+        return path
+    reason = f"needs {os.path.relpath(path, PROJECT_ROOT)} (see README, Benchmarks and test data)"
+    if "CI" in os.environ:
+        pytest.fail(f"{reason}; CI is set, so missing data fails", pytrace=False)
+    pytest.skip(reason)
 
 
 def write_page(folder: Path, name: str, text: str) -> Path:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import PROJECT_ROOT
 
 import indexer
@@ -174,6 +175,7 @@ def change_the_site(site: Path, rng: random.Random) -> None:
     write_pages(site, 50, start=200, pool_size=40)
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_killed_index_runs_leave_the_last_completed_run_and_rerun_to_the_same_records(
     tmp_path: Path,
 ) -> None:

@@ -320,6 +320,7 @@ def test_words_and_each_other_across_many_posting_blocks(
     )
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_build_whose_postings_pool_spills_to_disk_finds_what_an_in_memory_build_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
