@@ -1,4 +1,9 @@
-"""Fixtures shared by every test: no test ever touches a real user's index."""
+"""Fixtures shared by every test: no test ever touches a real user's index.
+
+Tests that read the data sets beside the clone ask for ``bbc_news`` or
+``scifact``: without the data they skip (fail under ``CI``), see
+:func:`helpers.require_data`.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +12,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import SEEDS, require_data
 
 import search
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SEEDS = PROJECT_ROOT / "seeds"
 
 
 @pytest.fixture(autouse=True)
@@ -55,18 +58,19 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def write_page(folder: Path, name: str, text: str) -> Path:
-    """Write a page file (UTF-8, no newline translation) and return its path."""
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_bytes(text.encode("utf-8"))
-    return path
+@pytest.fixture(scope="session")
+def bbc_news() -> Path:
+    """The BBC articles the page generator (``benchmarks.generate``) makes pages of."""
+    from benchmarks import generate
+
+    return require_data(generate.DEFAULT_SOURCE)
 
 
-def is_alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie, dead but not yet reaped, is not alive)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
+@pytest.fixture(scope="session")
+def scifact() -> Path:
+    """The SciFact folder ``benchmarks.quality`` reads: abstracts, claims, judgements."""
+    from benchmarks import quality
+
+    for name in ("corpus.jsonl", "queries.jsonl", "qrels.tsv"):
+        require_data(quality.DEFAULT_DATA / name)
+    return quality.DEFAULT_DATA

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import write_page
 
 import indexer
 import search
 from search.cli import cli
-from tests.conftest import write_page
 
 GOOD_PAGE = "A good caption\nA paragraph about Brexit.\n"
 

@@ -24,10 +24,11 @@ from benchmarks.generate import generate_pages
 
 
 @pytest.fixture(scope="module")
-def pages() -> list[tuple[str, str]]:
+def pages(bbc_news: Path) -> list[tuple[str, str]]:
     return list(generate_pages(300, seed=0))
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_same_seed_same_bytes_other_seed_other_pages() -> None:
     first = list(generate_pages(40, seed=0))
     assert first == list(generate_pages(40, seed=0))
@@ -36,6 +37,7 @@ def test_same_seed_same_bytes_other_seed_other_pages() -> None:
     assert [name for name, _ in first] == [name for name, _ in other]
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_pages_split_into_article_ticker_and_footer(pages: list[tuple[str, str]]) -> None:
     corpus = generate.load_corpus(generate.DEFAULT_SOURCE)
     paragraphs = {p for article in corpus.paragraphs for p in article}
@@ -91,6 +93,7 @@ def test_headlines_recur_across_pages(pages: list[tuple[str, str]]) -> None:
     assert len(articles) == 300  # every page's article differs
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_txt_pages_are_in_folders_of_at_most_1000(tmp_path: Path) -> None:
     generate.main(["--pages", "1003", "--out", str(tmp_path)])
     folders = sorted(p for p in tmp_path.iterdir())
@@ -105,6 +108,7 @@ def test_txt_pages_are_in_folders_of_at_most_1000(tmp_path: Path) -> None:
     assert (tmp_path / "0000" / "000002.txt").read_bytes() == expected["0000/000002.txt"].encode()
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_jsonl_carries_url_timestamp_and_text(tmp_path: Path) -> None:
     generate.main(["--pages", "5", "--out", str(tmp_path), "--format", "jsonl"])
     lines = (tmp_path / "pages.jsonl").read_text(encoding="utf-8").splitlines()
@@ -120,6 +124,7 @@ def test_jsonl_carries_url_timestamp_and_text(tmp_path: Path) -> None:
         assert seen > newest
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_queries_are_fixed_classed_and_saved(tmp_path: Path) -> None:
     generate.write_pages(tmp_path / "pages", 300)
     made = queries.make_queries(tmp_path / "pages")
@@ -153,6 +158,7 @@ def _installed_engines() -> list[str]:
     return engines
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_runner_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     engines = _installed_engines()
     argv = ["--pages", "60", "--work", str(tmp_path), "--engines", ",".join(engines)]

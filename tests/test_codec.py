@@ -5,7 +5,7 @@ from __future__ import annotations
 from array import array
 from pathlib import Path
 
-from conftest import write_page
+from helpers import write_page
 from hypothesis import given
 from hypothesis import strategies as st
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT_ROOT, SEEDS, is_alive
+from helpers import PROJECT_ROOT, SEEDS, is_alive
 
 import indexer
 import search
@@ -110,6 +110,7 @@ def rewrite_article(page: Path, run: int) -> None:
     page.write_text(f"{title}\nAn update written by run {run}.\n{rest}", encoding="utf-8")
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_searches_during_repeated_commits_never_fail_nor_see_half_a_run(
     tmp_path: Path, private_index: Path
 ) -> None:
@@ -154,6 +155,7 @@ def test_searches_during_repeated_commits_never_fail_nor_see_half_a_run(
     assert pages_seen[-1] == committed[-1] == batch * runs
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_a_searcher_opened_before_a_rebuild_answers_from_the_old_index_until_refreshed(
     tmp_path: Path, seeded_index: Path
 ) -> None:
@@ -195,6 +197,7 @@ def test_a_second_writer_waits_then_exits_2_naming_the_lock_and_its_holder(
     assert waited >= 1
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_a_second_writer_goes_ahead_when_the_first_ends_within_its_wait(
     seeded_index: Path, tmp_path: Path
 ) -> None:
@@ -211,6 +214,7 @@ def test_a_second_writer_goes_ahead_when_the_first_ends_within_its_wait(
     assert errors.startswith("5 pages seen: 5 indexed")
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_a_run_that_waited_for_another_sees_what_that_one_committed(
     tmp_path: Path, private_index: Path
 ) -> None:
@@ -252,6 +256,7 @@ def test_a_run_that_waited_for_another_sees_what_that_one_committed(
         assert opened.stats().pages_indexed == 41
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_a_writer_killed_while_it_holds_the_lock_leaves_the_index_unlocked(
     tmp_path: Path, private_index: Path
 ) -> None:
@@ -279,6 +284,7 @@ PARALLEL_NEWSDEX = (
 )
 
 
+@pytest.mark.usefixtures("bbc_news")
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux's /proc")
 def test_a_killed_two_process_build_leaves_no_sub_writer_and_no_lock_behind(
     tmp_path: Path, private_index: Path
@@ -312,6 +318,7 @@ def test_a_killed_two_process_build_leaves_no_sub_writer_and_no_lock_behind(
         assert opened.stats().pages_indexed == 0  # the empty index of a first run
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_a_two_process_build_gives_the_records_of_a_one_process_build(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -4,8 +4,15 @@ After every kill the index opens and holds exactly what the last completed run
 left (nothing, before the first); running the same command again then gives
 the records of an uninterrupted run. Kills land while newsdex starts, while it
 reads pages, while it commits, in a first build, an incremental run and a
---rebuild. The moments are random: set NEWSDEX_CRASH_SEED to replay a seed
-(each run prints its seed, and every failure names it).
+--rebuild. The moments are random, drawn from a seed that is fixed by default
+so that a failure replays: the seed chooses which pages change and where in
+each slice of a run the kill lands (the slices scale with how long the run
+took on this machine, so the moments are as close as the timing allows). Each
+run prints its seed, and every failure names it. For other seeds, or to replay
+one:
+
+    NEWSDEX_CRASH_SEED=random python -m pytest tests/test_crash.py -s  # a new seed
+    NEWSDEX_CRASH_SEED=1234 python -m pytest tests/test_crash.py -s    # seed 1234
 """
 
 from __future__ import annotations
@@ -24,14 +31,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conftest import PROJECT_ROOT
+import pytest
+from helpers import PROJECT_ROOT
 
 import indexer
 import search
 from benchmarks.generate import write_pages
 from indexer.lock import WRITER_FILE
 
-SEED = int(os.environ.get("NEWSDEX_CRASH_SEED") or random.SystemRandom().randrange(2**32))
+DEFAULT_SEED = 0
+
+
+def crash_seed(setting: str | None) -> int:
+    """The seed NEWSDEX_CRASH_SEED asks for: the fixed default when unset or
+    empty, a fresh one for ``random``, else the number given."""
+    if not setting:
+        return DEFAULT_SEED
+    if setting.strip().lower() == "random":
+        return random.SystemRandom().randrange(2**32)
+    try:
+        return int(setting)
+    except ValueError:
+        raise ValueError(f"NEWSDEX_CRASH_SEED is a number or 'random', not {setting!r}") from None
+
+
+SEED = crash_seed(os.environ.get("NEWSDEX_CRASH_SEED"))
 KILLS_PER_RUN = 7
 Fingerprint = tuple[int, dict[str, int], dict[str, indexer.Record]]
 NOTHING: Fingerprint = (0, {}, {})
@@ -174,6 +198,7 @@ def change_the_site(site: Path, rng: random.Random) -> None:
     write_pages(site, 50, start=200, pool_size=40)
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_killed_index_runs_leave_the_last_completed_run_and_rerun_to_the_same_records(
     tmp_path: Path,
 ) -> None:

@@ -15,7 +15,7 @@ PAGES = 150
 
 
 @pytest.fixture(scope="module")
-def ticker_truth() -> Counter[tuple[str, str]]:
+def ticker_truth(bbc_news: Path) -> Counter[tuple[str, str]]:
     """How many generated pages carry each (headline, stamp), read off the page text."""
     carried: Counter[tuple[str, str]] = Counter()
     for page in iter_pages(PAGES):
@@ -30,6 +30,7 @@ def indexed_headlines(index_dir: Path) -> Counter[tuple[str, str]]:
     return Counter({(hit.title, hit.published.isoformat()): hit.pages for hit in hits})  # type: ignore[union-attr]
 
 
+@pytest.mark.usefixtures("bbc_news")
 @pytest.mark.parametrize("page_format", ["txt", "jsonl"])
 def test_each_headline_is_one_record_counting_every_page_that_carries_it(
     tmp_path: Path,

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from conftest import PROJECT_ROOT, SEEDS
+from helpers import PROJECT_ROOT, SEEDS
 
 import indexer
 import search
@@ -124,7 +124,7 @@ def snapshot(index: Path) -> Snapshot:
 
 
 @pytest.fixture
-def more_pages(tmp_path: Path) -> Path:
+def more_pages(tmp_path: Path, bbc_news: Path) -> Path:
     write_pages(tmp_path / "more", 30)
     return tmp_path / "more"
 
@@ -199,6 +199,7 @@ def full_temporary_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(RunLedger, "__init__", small_ledger)
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_a_full_temporary_folder_stops_the_run_with_one_line_and_keeps_the_index(
     full_temporary_folder: None, seeded_index: Path, tmp_path: Path, runner: CliRunner
 ) -> None:
@@ -236,6 +237,7 @@ def test_a_writer_process_that_dies_fails_the_run_and_keeps_the_last_commit(
     assert snapshot(seeded_index) == before
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_writer_processes_that_stop_fail_the_run_instead_of_leaving_it_waiting(
     seeded_index: Path,
     tmp_path: Path,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import write_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -27,7 +28,6 @@ from indexer import build
 from indexer.pages import InputFile, Skipped, read_dump, read_page
 from indexer.segment import MONTHS, WEEKDAYS, split_page
 from search.cli import cli
-from tests.conftest import write_page
 
 MB = 1024 * 1024
 GOOD_PAGE = "A good caption\nA paragraph about Brexit.\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from conftest import write_page
+from helpers import write_page
 
 import indexer
 import search

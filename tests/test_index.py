@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import SEEDS, write_page
+from helpers import SEEDS, write_page
 
 import indexer
 import search
@@ -320,6 +320,7 @@ def test_words_and_each_other_across_many_posting_blocks(
     )
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_build_whose_postings_pool_spills_to_disk_finds_what_an_in_memory_build_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

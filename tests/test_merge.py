@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import PROJECT_ROOT, is_alive
+from helpers import PROJECT_ROOT, is_alive
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -75,7 +75,7 @@ def test_a_merge_is_of_two_segments_or_more_and_within_the_limit(sizes: list[int
 
 
 @pytest.fixture(scope="module")
-def segmented_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def segmented_index(tmp_path_factory: pytest.TempPathFactory, bbc_news: Path) -> Iterator[Path]:
     """120 generated pages indexed in four runs (four segments), then ten of the
     first run's pages removed: segments with deleted documents."""
     from benchmarks.generate import write_pages
@@ -221,6 +221,7 @@ def test_searches_find_the_same_matches_after_a_merge(
 # --- additions ------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_additions_piling_up_are_merged_as_they_reach_the_factor(tmp_path: Path) -> None:
     from benchmarks.generate import write_pages
 
@@ -238,7 +239,7 @@ def test_additions_piling_up_are_merged_as_they_reach_the_factor(tmp_path: Path)
 
 
 @pytest.fixture
-def piled_up(tmp_path: Path) -> tuple[Path, Path]:
+def piled_up(tmp_path: Path, bbc_news: Path) -> tuple[Path, Path]:
     """An index of MERGE_FACTOR additions of three pages each (a full lowest
     level), one page of the second removed on the way (deleted documents)."""
     from benchmarks.generate import write_pages
@@ -329,6 +330,7 @@ indexer.index_paths([sys.argv[1]], index=sys.argv[2])
 """
 
 
+@pytest.mark.usefixtures("bbc_news")
 def test_a_run_killed_while_merging_leaves_the_last_commit_and_no_merge_process(
     piled_up: tuple[Path, Path],
 ) -> None:

@@ -46,6 +46,7 @@ def test_claims_become_plain_words_without_query_syntax() -> None:
     assert quality.plain_words(claim) == "ALDH1 expression in breast is linked to poor outcome 1 2"
 
 
+@pytest.mark.usefixtures("scifact")
 def test_reduced_run_ranks_judged_abstracts_and_prints_the_table(tmp_path: Path) -> None:
     benchmark = quality.load().reduced(queries=5, documents=300)
     figures = quality.evaluate(benchmark, tmp_path / "index", misspelling_count=5)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import write_page
+from helpers import write_page
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -192,7 +192,7 @@ def test_html_rendering_escapes_text_and_marks_matches() -> None:
 
 
 def search_page(tmp_path, text: str, query: str):
-    from conftest import write_page
+    from helpers import write_page
 
     import indexer
     import search

@@ -19,7 +19,9 @@ from search.ranking import rank_words
 
 
 @pytest.fixture(scope="module")
-def crawl_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Path]]:
+def crawl_index(
+    tmp_path_factory: pytest.TempPathFactory, bbc_news: Path
+) -> Iterator[tuple[Path, Path]]:
     """300 generated pages indexed in two runs (two segments), then 20 pages
     removed (deleted documents): posting lists of many blocks."""
     from benchmarks.generate import write_pages
