@@ -18,6 +18,7 @@ from search.results import Hit, IndexStats, SearchResults, Snippet
 from search.snippets import make_snippet
 
 if TYPE_CHECKING:
+    from search import render
     from search.index import Index, open_index
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Sort",
     "make_snippet",
     "open_index",
+    "render",
 ]
 
 
@@ -40,4 +42,8 @@ def __getattr__(name: str) -> Any:
         from search import index
 
         return getattr(index, name)
+    if name == "render":
+        import search.render
+
+        return search.render
     raise AttributeError(f"module 'search' has no attribute {name!r}")
