@@ -22,7 +22,7 @@ from indexer.errors import (
     RecordNotFound,
 )
 from indexer.location import bundled_seeds, index_directory
-from indexer.pages import Skipped
+from indexer.pages import PageWarning, Skipped
 from indexer.records import (
     KINDS,
     Article,
@@ -51,6 +51,7 @@ __all__ = [
     "NewsdexError",
     "NotAnIndex",
     "NothingIndexed",
+    "PageWarning",
     "QueryError",
     "Record",
     "RecordNotFound",

@@ -14,10 +14,10 @@ import hashlib
 import itertools
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from indexer.errors import NothingIndexed
 from indexer.location import bundled_seeds, index_directory
@@ -25,6 +25,7 @@ from indexer.pages import (
     MAX_PAGE_BYTES,
     InputFile,
     Page,
+    PageWarning,
     Skipped,
     UnreadablePage,
     find_inputs,
@@ -40,8 +41,19 @@ if TYPE_CHECKING:
     from indexer.storage import PageEntry
 
 PathLike = str | os.PathLike[str]
-Progress = Callable[[int, int], None]
-"""Called with (bytes done, bytes in all) as a run goes."""
+
+
+class Progress(Protocol):
+    """What an index run tells as it goes, phase by phase (the command line draws it)."""
+
+    def waiting(self, holder: str) -> None:
+        """Another run writes the index: this one waits for its lock, held by ``holder``."""
+
+    def reading(self, done: int, total: int) -> None:
+        """Bytes of the pages read so far, of all there are."""
+
+    def committing(self) -> None:
+        """Every page is read: the run writes and commits its changes."""
 
 
 def split_files(
@@ -85,7 +97,7 @@ class _Run:
     unchanged: int = 0
     removed: int = 0
     skipped: list[Skipped] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[PageWarning] = field(default_factory=list)
     _by_dump: dict[str, list[str]] | None = None
 
     def take(self, found: InputFile | Skipped) -> None:
@@ -196,7 +208,7 @@ class _Run:
         )
         self.session.put_page(entry, found)
         self.read += 1
-        self.warnings.extend(split.warnings)
+        self.warnings.extend(PageWarning(page.key, warning) for warning in split.warnings)
 
     def _skip_file(self, found: InputFile, reason: str) -> None:
         self._skip(found.path, found.path, reason, found)
@@ -270,7 +282,7 @@ def index_paths(
     :param text_field: the field holding a dumped page's text
     :param max_page_bytes: pages larger than this are skipped ("too large"),
         never read whole: it bounds the memory one page can take
-    :param progress: called with (bytes done, bytes in all) after each file
+    :param progress: told of each phase as the run goes (:class:`Progress`)
     """
     # Imported here so that `import indexer` stays light: Whoosh loads only
     # when an index is really written.
@@ -286,14 +298,15 @@ def index_paths(
         inputs, foreseen = find_inputs(roots), total
     else:
         inputs, foreseen = _peek(find_inputs(roots), PARALLEL_MIN_BYTES)
-    with IndexSession(directory, rebuild, wait_seconds, input_bytes=foreseen) as session:
+    waiting = progress.waiting if progress is not None else None
+    with IndexSession(directory, rebuild, wait_seconds, foreseen, waiting) as session:
         run = _Run(session, session.known_pages(), text_field, max_page_bytes)
         done = 0
         for found in inputs:
             run.take(found)
             if progress is not None and isinstance(found, InputFile):
                 done += found.size
-                progress(done, total)
+                progress.reading(done, total)
         run.remove_vanished(roots)
         report = IndexReport(
             directory,
@@ -307,6 +320,8 @@ def index_paths(
         if run.read == 0 and run.unchanged == 0:
             where = ", ".join(str(root) for root in roots)
             raise NothingIndexed(report, f"no readable page found in {where}")
+        if progress is not None:
+            progress.committing()
     return dataclasses.replace(report, documents=session.documents or 0)
 
 

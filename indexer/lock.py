@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,15 +22,25 @@ WRITER_FILE = "newsdex-writer.json"
 POLL_SECONDS = 0.05
 
 
-def acquire(storage: Any, directory: Path, wait_seconds: float) -> Any:
+def acquire(
+    storage: Any,
+    directory: Path,
+    wait_seconds: float,
+    waiting: Callable[[str], None] | None = None,
+) -> Any:
     """Take the index's write lock, waiting up to ``wait_seconds`` for another run.
 
-    Returns the held lock (``release()`` frees it); raises :class:`IndexLocked`
-    naming the process that holds it when the wait runs out.
+    ``waiting`` is told who holds the lock when this run has to wait. Returns
+    the held lock (``release()`` frees it); raises :class:`IndexLocked` naming
+    the process that holds it when the wait runs out.
     """
     lock = storage.lock(LOCK_FILE)
     deadline = time.monotonic() + wait_seconds
+    told = False
     while not lock.acquire():
+        if waiting is not None and not told:
+            waiting(lock_holder(directory))
+            told = True
         if time.monotonic() >= deadline:
             raise IndexLocked(
                 f"the index at {directory} is being written by another process: "

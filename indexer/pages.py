@@ -76,6 +76,14 @@ class Skipped:
         return self.reason.split(":")[0].split(" (")[0]
 
 
+@dataclass(frozen=True)
+class PageWarning:
+    """Something odd in a page that was indexed anyway (bad bytes, an impossible stamp)."""
+
+    path: str
+    message: str
+
+
 def skip_reasons(skipped: Iterable[Skipped]) -> str:
     """How many were skipped for each reason, e.g. "1 binary, 2 empty"."""
     reasons = Counter(skip.category for skip in skipped)
@@ -90,28 +98,43 @@ def find_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[InputFile |
     """Yield the page files and dumps under ``paths``, in a stable order.
 
     A file named on the command line is taken whatever its name; folders are
-    walked recursively for ``.txt`` pages and dumps, without following links
-    to folders (so a link loop cannot trap the walk).
+    walked recursively for ``.txt`` pages and dumps. Links to folders are
+    followed, each folder walked once: a link to a folder walked already (a
+    loop, or a second way to the same folder) is skipped with that reason.
     """
+    walked: dict[tuple[int, int], str] = {}
     for given in paths:
         path = Path(given).absolute()
         if path.is_dir():
-            for found in _walk(str(path)):
-                yield _stat(found)
+            yield from _walk(str(path), walked)
         elif path.exists():
             yield _stat(str(path))
         else:
             yield Skipped(str(path), "no such file or folder")
 
 
-def _walk(folder: str) -> Iterator[str]:
-    # Paths as strings, not Path objects: making 50,000 of them was a quarter
-    # of a re-index with nothing changed.
-    for root, folders, files in os.walk(folder):
+def _walk(folder: str, walked: dict[tuple[int, int], str]) -> Iterator[InputFile | Skipped]:
+    # Paths as strings, not Path objects: making 50,000 of them was a large
+    # part of a re-index with nothing changed.
+    for root, folders, files in os.walk(folder, followlinks=True):
+        here = _folder_id(root)
+        if here is not None and walked.setdefault(here, root) != root:
+            folders.clear()  # reached through a link: walked already
+            yield Skipped(root, f"a link to a folder walked already ({walked[here]})")
+            continue
         folders.sort()
         for name in sorted(files):
             if name.endswith(PAGE_SUFFIX) or name.endswith(DUMP_SUFFIXES):
-                yield os.path.join(root, name)
+                yield _stat(os.path.join(root, name))
+
+
+def _folder_id(folder: str) -> tuple[int, int] | None:
+    """What tells two ways to one folder apart from two folders: device and inode."""
+    try:
+        status = os.stat(folder)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
 
 
 def _stat(path: str) -> InputFile | Skipped:
@@ -147,7 +170,7 @@ def read_page(path: str, max_bytes: int = MAX_PAGE_BYTES) -> Page:
         raise UnreadablePage(f"unreadable: {error.strerror or error}") from error
     if len(raw) > max_bytes:
         raise UnreadablePage(f"too large (over {max_bytes:,} bytes, the limit)")
-    text, warnings = decode_page(raw, path)
+    text, warnings = decode_page(raw)
     return Page(path, text, digest_of(raw), warnings)
 
 
@@ -164,7 +187,7 @@ def _refuse_binary(head: bytes) -> None:
         raise UnreadablePage("binary")
 
 
-def decode_page(raw: bytes, where: str) -> tuple[str, tuple[str, ...]]:
+def decode_page(raw: bytes) -> tuple[str, tuple[str, ...]]:
     """The page's text; raise :class:`UnreadablePage` if it is empty or binary.
 
     Bytes that are not UTF-8 are replaced (U+FFFD) and the page is kept, with
@@ -180,7 +203,7 @@ def decode_page(raw: bytes, where: str) -> tuple[str, tuple[str, ...]]:
         text = raw.decode("utf-8", errors="replace")
     if text.count("\ufffd") > _MOSTLY * len(text):
         raise UnreadablePage("not UTF-8 text (most bytes are not UTF-8)")
-    return text, (f"{where}: bytes that are not UTF-8 were replaced",)
+    return text, ("bytes that are not UTF-8 were replaced",)
 
 
 def read_dump(

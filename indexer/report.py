@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.pages import Skipped, skip_reasons
+from indexer.pages import PageWarning, Skipped, skip_reasons
 from indexer.records import KINDS, Kind
 
 
@@ -18,7 +18,7 @@ class IndexReport:
     records: dict[Kind, int]
     """Distinct records the pages read in this run yielded, by kind."""
     skipped: tuple[Skipped, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[PageWarning, ...] = ()
     pages_unchanged: int = 0
     pages_removed: int = 0
     documents: int = 0

@@ -74,6 +74,10 @@ COPYRIGHT_SIGN = "©"
 # paragraph that happens to mention a copyright is article text.
 MAX_FOOTER_LINE_LENGTH = 200
 
+# A title is a line of reasonable length: a longer first line (a page scraped
+# into one line, say) is cut at a word boundary, and the rest starts the body.
+MAX_TITLE_CHARACTERS = 300
+
 # A line ending in one of these ends its sentence; any other line followed by a
 # line starting in lowercase was broken mid-sentence by the scraper. The escapes
 # are the closing quotes U+201D, U+2019 and U+00BB (right guillemet).
@@ -258,6 +262,18 @@ def _article(article_text: str, path: str) -> Article | None:
         elif paragraph_line:
             paragraphs.append([paragraph_line])
         mid_sentence = bool(paragraph_line) and not paragraphs[-1][-1].endswith(SENTENCE_END)
-    title = lines[title_index].strip()
+    title, rest = _title_and_rest(lines[title_index].strip())
     joined = tuple(" ".join(parts) for parts in paragraphs)
+    if rest:
+        joined = (rest, *joined)
     return Article(title, joined, (Source(path, title_index + 1),))
+
+
+def _title_and_rest(line: str) -> tuple[str, str]:
+    """The title a line makes, and what is left of it past a reasonable length."""
+    if len(line) <= MAX_TITLE_CHARACTERS:
+        return line, ""
+    cut = line.rfind(" ", 0, MAX_TITLE_CHARACTERS + 1)
+    if cut <= 0:  # no space to cut at: one long word
+        cut = MAX_TITLE_CHARACTERS
+    return line[:cut].rstrip(), line[cut:].strip()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
@@ -62,6 +62,8 @@ class IndexSession:
     wait_seconds: float = 5.0
     input_bytes: int = 0
     """How much the run will read (at least): large first builds use two processes."""
+    waiting: Callable[[str], None] | None = None
+    """Told who holds the lock, when this run has to wait for another."""
     ledger: RunLedger = field(default_factory=RunLedger)
     """The pages and records this run has met (on disk: memory stays flat)."""
     documents: int | None = None
@@ -95,7 +97,9 @@ class IndexSession:
             # An index folder this run creates is removed again if the run
             # is cancelled: a failed first run leaves nothing behind.
             self._index, self._created_folder = open_for_writing(self.directory, self.rebuild)
-            self._lock = lock.acquire(self._index.storage, self.directory, self.wait_seconds)
+            self._lock = lock.acquire(
+                self._index.storage, self.directory, self.wait_seconds, self.waiting
+            )
         except OSError as error:
             raise write_error(self.directory, error) from error
         try:

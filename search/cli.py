@@ -6,7 +6,9 @@ result. Exit status follows grep: 0 found, 1 nothing found, 2 error.
 
 from __future__ import annotations
 
+import difflib
 import functools
+import math
 import os
 import sys
 import time
@@ -31,6 +33,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_FOUND, EXIT_NOTHING, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
 MEGABYTE = 1024 * 1024
+MAX_PAGE_MB_ALLOWED = 1024 * 1024
+"""--max-page-mb's ceiling: a terabyte, past any page a run could hold."""
 
 
 class NewsdexClickError(click.ClickException):
@@ -39,10 +43,34 @@ class NewsdexClickError(click.ClickException):
     exit_code = EXIT_ERROR
 
 
+class _UsageError(click.ClickException):
+    """A usage error (a bad option, value or command) in one line, status 2.
+
+    Click prints the usage, a help hint and the error on four lines; one
+    line, with the hint in it, reads as every other newsdex error does."""
+
+    exit_code = EXIT_ERROR
+
+    @classmethod
+    def of(cls, error: click.UsageError) -> _UsageError:
+        command = error.ctx.command_path if error.ctx is not None else "newsdex"
+        return cls(f"{error.format_message()} (see '{command} --help')")
+
+
 class _Newsdex(click.Group):
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # `newsdex` alone: the help, as it is
+        except click.UsageError as error:
+            raise _UsageError.of(error) from error
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as error:
+            raise _UsageError.of(error) from error
         except BrokenPipeError:
             # The reader stopped early (`newsdex search x | head -1`): not an
             # error. Point stdout at /dev/null so the final flush stays quiet.
@@ -110,6 +138,31 @@ offset_option = click.option(
 )
 
 
+def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Refuse NaN, which every range check lets through."""
+    if math.isnan(value):
+        raise click.BadParameter("nan is not a number", ctx=ctx, param=param)
+    return value
+
+
+QUERY_WORDS = {"ignore_unknown_options": True}
+"""Commands taking a query take its words unquoted, -word included (a word
+left out), which click would otherwise read as an option."""
+
+
+def _query_words(ctx: click.Context, param: click.Parameter, words: tuple[str, ...]) -> str:
+    """The query's words as one query; a --word is an option mistyped."""
+    for word in words:
+        if word.startswith("--") and len(word) > 2:
+            name = word.split("=", 1)[0]
+            known = [option for found in ctx.command.params for option in found.opts]
+            if name in known:  # given after `--`, where only query words go
+                raise click.UsageError(f"{name} comes after '--': put options before it", ctx)
+            close = difflib.get_close_matches(name, known, n=1)
+            raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
+    return " ".join(words)
+
+
 def _open(index_dir: Path | None) -> Index:
     # Whoosh loads here, not at start-up: `newsdex --help` and `split` never need it.
     from search.index import open_index
@@ -158,9 +211,10 @@ def cli() -> None:
 )
 @click.option(
     "--max-page-mb",
-    type=click.FloatRange(min=0, min_open=True),
+    type=click.FloatRange(min=0, min_open=True, max=MAX_PAGE_MB_ALLOWED),
     default=MAX_PAGE_BYTES / MEGABYTE,
     show_default=True,
+    callback=_a_number,
     help="Skip pages larger than this many MB (1 MB = 1,048,576 bytes), unread.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only: no progress, no summary.")
@@ -187,7 +241,7 @@ def index(
         newsdex index ~/crawl/site-a ~/crawl/site-b
         newsdex index --text-field content dumps/2018-12.jsonl.gz
     """
-    bar = _ProgressBar() if not quiet and sys.stderr.isatty() else None
+    bar = _ProgressBar(wait) if not quiet and _stderr_is_a_terminal() else None
     try:
         report = indexer.index_paths(
             paths,
@@ -206,18 +260,32 @@ def index(
             bar.close()
     if not quiet:
         _echo_skipped(report.skipped)
+        for warning in report.warnings:
+            click.echo(f"warning {warning.path}: {warning.message}", err=True)
         click.echo(report.summary(), err=True)
 
 
-class _ProgressBar:
-    """A progress bar on stderr: bytes done, MB/s and time left."""
+def _stderr_is_a_terminal() -> bool:
+    return sys.stderr.isatty()
 
-    def __init__(self) -> None:
+
+class _ProgressBar:
+    """An index run's progress on stderr: who it waits for, a bar of the bytes
+    read (MB/s, time left), then the commit."""
+
+    def __init__(self, wait_seconds: float) -> None:
         self._bar: Any = None
         self._done = 0
         self._started = time.monotonic()
+        self._wait_seconds = wait_seconds
 
-    def __call__(self, done: int, total: int) -> None:
+    def waiting(self, holder: str) -> None:
+        click.echo(
+            f"waiting up to {self._wait_seconds:g} s for {holder}, which is writing the index",
+            err=True,
+        )
+
+    def reading(self, done: int, total: int) -> None:
         if self._bar is None:
             self._bar = click.progressbar(
                 length=max(total, 1),
@@ -230,6 +298,10 @@ class _ProgressBar:
         self._bar.update(done - self._done, current_item=done)
         self._done = done
 
+    def committing(self) -> None:
+        self.close()
+        click.echo("committing: writing the index's new segment", err=True)
+
     def _rate(self, done: int | None) -> str | None:
         elapsed = time.monotonic() - self._started
         if not done or elapsed <= 0:
@@ -239,6 +311,7 @@ class _ProgressBar:
     def close(self) -> None:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
+            self._bar = None
 
 
 def _echo_skipped(skipped: Iterable[indexer.Skipped]) -> None:
@@ -246,8 +319,8 @@ def _echo_skipped(skipped: Iterable[indexer.Skipped]) -> None:
         click.echo(f"skipped {skip.path}: {skip.reason}", err=True)
 
 
-@cli.command()
-@click.argument("query")
+@cli.command(context_settings=QUERY_WORDS)
+@click.argument("query", nargs=-1, required=True, callback=_query_words)
 @click.option(
     "--kind",
     type=click.Choice(["article", "headline", "footer", "all"]),
@@ -288,7 +361,7 @@ def search(
     Query language:
         syria assad          both words (stemmed: "killings" finds "killed")
         syria OR turkey      either word
-        syria NOT turkey     the first without the second
+        syria NOT turkey     the first without the second (also: syria -turkey)
         "yellow vest"        the exact phrase
         title:brexit         a word in the caption or headline (or body:)
         protest*             words starting with "protest"
@@ -308,8 +381,8 @@ def search(
     _print_results(results, as_json, _use_color(color))
 
 
-@cli.command()
-@click.argument("query", required=False)
+@cli.command(context_settings=QUERY_WORDS)
+@click.argument("query", nargs=-1, callback=_query_words)
 @since_option
 @until_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)

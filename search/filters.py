@@ -6,6 +6,7 @@ from typing import Any
 
 from whoosh import query as whoosh_query
 
+from indexer.errors import QueryError
 from indexer.records import Kind
 from indexer.storage import to_naive_utc
 from search.dates import DateLike, date_bound
@@ -45,7 +46,10 @@ class Filters:
             start = to_naive_utc(date_bound(since)) if since is not None else None
             end = to_naive_utc(date_bound(until, end=True)) if until is not None else None
             if start is not None and end is not None and start > end:
-                return None  # Whoosh would swap the bounds
+                raise QueryError(
+                    f"the date range is reversed: since {since} is after until {until}",
+                    hint="swap the two dates",
+                )
             dated = whoosh_query.DateRange("published", start, end)
             keep = set(self._searcher.docs_for_query(dated)) & (
                 keep or self._documents_of("headline")

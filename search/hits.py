@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
+from indexer.segment import MAX_TITLE_CHARACTERS
 from indexer.storage import document_to_record, pages_of
 from search.matches import match_spans
 from search.results import Hit
-from search.snippets import make_snippet, whole_snippet
+from search.snippets import lead, make_snippet, whole_snippet
 
 MAX_HIT_SOURCES = 10
 """A hit names at most this many of its pages; ``Hit.pages`` counts them all and
@@ -32,7 +32,11 @@ def make_hit(
         if len(sources) < MAX_HIT_SOURCES:
             sources.append(searcher.stored_fields(number)["page"])
     if record.kind == "headline":
-        snippet = whole_snippet(record.title, match_spans(record.title, terms["title"], stems))
+        spans = match_spans(record.title, terms["title"], stems)
+        if len(record.title) <= MAX_TITLE_CHARACTERS:
+            snippet = whole_snippet(record.title, spans)
+        else:  # a page's text run into its ticker: no hit prints more than a snippet
+            snippet = make_snippet(record.title, spans, terms=spans)
     else:
         field = "body" if record.kind == "article" else "boilerplate"
         text = fields.get(field, "")
@@ -42,13 +46,9 @@ def make_hit(
         record.id,
         record.kind,
         None if score is None else float(score),
-        record.title,
+        lead(record.title, MAX_TITLE_CHARACTERS),
         record.published,
         tuple(sources),
         snippet,
         pages,
     )
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)

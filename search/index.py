@@ -17,7 +17,7 @@ from whoosh import query as whoosh_query
 
 from indexer.errors import QueryError, RecordNotFound
 from indexer.location import index_directory
-from indexer.pages import Skipped
+from indexer.pages import PageWarning, Skipped
 from indexer.records import KINDS, Record, Source
 from indexer.storage import PAGE_KIND, document_to_page, document_to_record, open_storage, pages_of
 from search.dates import DateLike
@@ -194,13 +194,14 @@ class Index:
 
     def stats(self) -> IndexStats:
         """Counts of what the index holds, and the page files it skipped."""
-        occurrences = warnings = pages = 0
+        occurrences = pages = 0
         skipped: list[Skipped] = []
+        warnings: list[PageWarning] = []
         for fields in self._searcher.documents(kind=PAGE_KIND):
             page = document_to_page(fields)
             if page.is_dump and page.skipped is None:
                 continue
-            warnings += len(page.warnings)
+            warnings.extend(PageWarning(page.key, warning) for warning in page.warnings)
             if page.skipped is None:
                 pages += 1
                 occurrences += sum(1 for found, _ in page.records if found.startswith("h-"))
@@ -219,9 +220,9 @@ class Index:
             occurrences,
             self._published_end(newest=False),
             self._published_end(newest=True),
-            warnings,
+            tuple(sorted(warnings, key=lambda warning: warning.path)),
             tuple(sorted(skipped, key=lambda skip: skip.path)),
-            len(self._searcher.reader().leaf_readers()),
+            sum(1 for reader, _ in self._searcher.reader().leaf_readers() if reader.segment()),
         )
 
     def _published_end(self, *, newest: bool) -> datetime | None:
@@ -290,15 +291,19 @@ class Index:
         corrected = self._speller.corrected(text, fields_of(kind))
         if corrected == text:
             return None
-        try:
-            parsed = self._parse(corrected, kind)
-        except QueryError:
-            return None
         restriction = self._filters.restrict(kind, since, until)
         if restriction is None:
             return None
-        found_any = self._searcher.search(parsed, limit=1, **restriction)
-        return corrected if len(found_any) else None
+        # Suggested if it finds something, or if only "all the words" stops it:
+        # the correction is worth saying beside what --any finds.
+        for match in ("all", "any"):
+            try:
+                parsed = self._parse(corrected, kind, match)
+            except QueryError:
+                return None
+            if len(self._searcher.search(parsed, limit=1, **restriction)):
+                return corrected
+        return None
 
 
 def _check_arguments(kind: KindFilter, sort: Sort, limit: int, offset: int, match: Match) -> None:

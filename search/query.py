@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from whoosh import query as whoosh_query
-from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup
+from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
 
 from indexer.errors import QueryError
 from indexer.records import Kind
@@ -45,6 +45,10 @@ postings: this is stricter than Lucene's 1,024 clauses."""
 MAX_PATTERNS = 10
 """Patterns, ranges and fuzzy words in one query: each costs a walk of the index's words."""
 _FIELD_NAME = re.compile(r"(?<![\w:])(\w+):")
+_SIGN_AT_START = r"(?<![^\s(]){sign}(?=[^\s+-])"
+"""A + or - that starts a word (at the query's start, after a space or "(")."""
+_NEVER = r"(?!)"
+_LEFT_OUT = re.compile(r"(?<![^\s(])-(?=[^\s+-])")
 _PLAIN_WORDS = re.compile(r"\s*\w+(?:\s+\w+)*\s*")
 
 
@@ -61,6 +65,12 @@ class QueryParser:
             group = {"group": OrGroup} if match == "any" else {}
             parser = MultifieldParser(list(fields), self._schema, **group)
             parser.add_plugin(FuzzyTermPlugin())
+            # -word leaves a word out, as in Google, tantivy and Meilisearch;
+            # with --any, +word must be there. Only at a word's start: not
+            # the hyphen of "al-Assad" or "covid-19", nor "C++".
+            plus = _SIGN_AT_START.format(sign=r"\+") if match == "any" else _NEVER
+            minus = _SIGN_AT_START.format(sign="-")
+            parser.add_plugin(PlusMinusPlugin(plusexpr=plus, minusexpr=minus))
             self._parsers[fields, match] = parser
         return self._parsers[fields, match]
 
@@ -90,10 +100,7 @@ class QueryParser:
         except Exception as error:  # Whoosh raises many types for odd input
             raise QueryError(f"cannot parse query {shown}: {error}") from error
         if parsed is whoosh_query.NullQuery or isinstance(parsed, type(whoosh_query.NullQuery)):
-            raise QueryError(
-                f"query {shown} has no word to search for",
-                hint="very common words such as 'the' are not indexed",
-            )
+            raise _nothing_to_search(text, shown)
         for leaf in parsed.leaves():
             field = leaf.field()
             if field is not None and field not in SEARCHABLE_FIELDS:
@@ -136,7 +143,7 @@ class QueryParser:
         Whoosh would search `title:` for the word "title", and reads a name
         that is not a field of the index (`nosuch:word`) as words, as here.
         """
-        unquoted = re.sub(r'"[^"]*"', " ", text)
+        unquoted = re.sub(r'"[^"]*"', '""', text)  # a phrase stays a thing after a colon
         for named in _FIELD_NAME.finditer(unquoted):
             field, after = named[1], unquoted[named.end() : named.end() + 1]
             if field not in self._schema.names():
@@ -217,6 +224,20 @@ class _Expansions:
 
     words: int = 0
     patterns: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+
+
+def _nothing_to_search(text: str, shown: str) -> QueryError:
+    """Why a query made nothing to search for, and what to type instead."""
+    if _LEFT_OUT.search(text):
+        return QueryError(
+            f"query {shown} only leaves words out",
+            hint="add a word to search for, as in: yukos -oil",
+        )
+    if re.search(r"\w", text):
+        hint = "one-letter words and very common words such as 'the' are not indexed"
+    else:
+        hint = "search for words or numbers; punctuation and symbols are not indexed"
+    return QueryError(f"query {shown} has no word that can be searched", hint=hint)
 
 
 def _shortened(text: str) -> str:

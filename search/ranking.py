@@ -67,7 +67,8 @@ def rank_words(
                 terms.append(top_hits.Term(postings, documents, scorer.scores))
             segment_words.append(terms)
         numbers, scores = top_hits.matches(segment_words)
-        deleted = reader.deleted_docs_set
+        # An index with no segment yet has Whoosh's EmptyReader, which has no set.
+        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
         numbers = [number + offset for number in numbers]
         if deleted or keep is not None or leave_out:
             admitted = [

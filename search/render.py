@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from indexer.pages import Skipped, skip_reasons
+from indexer.pages import PageWarning, Skipped, skip_reasons
 from indexer.records import Article, Footer, Headline, Record, SplitPage
 from search.results import Hit, IndexStats, Snippet
 
@@ -121,14 +121,19 @@ def stats_json(stats: IndexStats) -> dict[str, Any]:
         "unique_headlines": stats.records.get("headline", 0),
         "first_published": iso_utc(stats.first_published),
         "last_published": iso_utc(stats.last_published),
-        "warnings": stats.warnings,
+        "warnings": len(stats.warnings),
         "segments": stats.segments,
         "skipped": [skipped_json(skip) for skip in stats.skipped],
+        "warned": [warning_json(warning) for warning in stats.warnings],
     }
 
 
 def skipped_json(skip: Skipped) -> dict[str, str]:
     return {"path": skip.path, "reason": skip.reason}
+
+
+def warning_json(warning: PageWarning) -> dict[str, str]:
+    return {"path": warning.path, "warning": warning.message}
 
 
 def stats_text(stats: IndexStats) -> str:
@@ -145,10 +150,11 @@ def stats_text(stats: IndexStats) -> str:
         f"{document['unique_headlines']} unique",
         f"published           {document['first_published'] or '-'} .. "
         f"{document['last_published'] or '-'}",
-        f"warnings            {stats.warnings}",
+        f"warnings            {len(stats.warnings)}",
         f"segments            {stats.segments}",
     ]
     lines += [f"skipped             {s.path}: {s.reason}" for s in stats.skipped]
+    lines += [f"warning             {w.path}: {w.message}" for w in stats.warnings]
     return "\n".join(lines)
 
 

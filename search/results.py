@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from indexer.pages import Skipped
+from indexer.pages import PageWarning, Skipped
 from indexer.records import Kind
 
 
@@ -87,7 +87,8 @@ class IndexStats:
     """Ticker entries seen across all pages; ``records["headline"]`` counts distinct ones."""
     first_published: datetime | None
     last_published: datetime | None
-    warnings: int
+    warnings: tuple[PageWarning, ...]
+    """What looked odd in pages that were indexed all the same, page by page."""
     skipped: tuple[Skipped, ...] = field(default=())
     segments: int = 1
     """Parts the index is stored in: each run that adds pages leaves one, and

@@ -58,6 +58,13 @@ def make_snippet(
     return _assemble(text, _merge(windows), matches)
 
 
+def lead(text: str, size: int) -> str:
+    """``text`` if it fits in ``size`` characters, else its start, cut at a word, and "…"."""
+    if len(text) <= size:
+        return text
+    return make_snippet(text, (), size=size - 2).text + " …"
+
+
 def whole_snippet(text: str, spans: Iterable[Span]) -> Snippet:
     """All of a short text (a headline) with its matches marked."""
     return make_snippet(text, spans, size=max(len(text), 1))

@@ -27,6 +27,15 @@ MAX_CORRECTED_LETTERS = 40
 takes long to build for a very long word."""
 
 
+def _cased_as(typed: str, word: str) -> str:
+    """``word`` in the case ``typed`` was in: "Brexot" gives "Brexit", not "brexit"."""
+    if typed.isupper() and len(typed) > 1:
+        return word.upper()
+    if typed[:1].isupper():
+        return word[:1].upper() + word[1:]
+    return word
+
+
 class Speller:
     """Spelling suggestions from one searcher's index: its stems, and its text."""
 
@@ -47,6 +56,7 @@ class Speller:
                 continue
             replacement = self._correct(word.lower(), fields)
             if replacement is not None:
+                replacement = _cased_as(word, replacement)
                 corrected = corrected[: found.start()] + replacement + corrected[found.end() :]
         return corrected
 

@@ -87,14 +87,37 @@ def test_index_path_that_is_a_file_exits_2_with_one_line(
         pytest.param(["frobnicate"], id="unknown-command"),
     ],
 )
-def test_usage_errors_exit_2_without_a_traceback(
+def test_usage_errors_exit_2_with_one_line_naming_the_help(
     runner: CliRunner, seeded_index: Path, args: list[str]
 ) -> None:
-    result = newsdex(runner, *args)
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    assert result.stderr.splitlines()[-1].startswith("Error: ")
+    line = assert_one_line_error(newsdex(runner, *args))
+    assert line.endswith("--help')")
+
+
+def test_a_mistyped_option_is_not_taken_for_query_words(
+    runner: CliRunner, seeded_index: Path
+) -> None:
+    line = assert_one_line_error(newsdex(runner, "search", "syria", "--lmit", "3"))
+    assert line.startswith("Error: No such option '--lmit'. Did you mean '--limit'?")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["yukos", "-oil"], ["-oil", "yukos"], ["--", "-oil", "yukos"], ["yukos -oil"]],
+    ids=["after", "first", "after-dashes", "quoted"],
+)
+def test_a_word_left_out_is_part_of_the_query_not_an_option(
+    runner: CliRunner, seeded_index: Path, args: list[str]
+) -> None:
+    result = newsdex(runner, "search", "--json", "syria", *args)
+    assert result.exit_code == 1  # no record has yukos
+    assert "option" not in result.stderr
+
+
+def test_query_words_need_no_quotes(runner: CliRunner, seeded_index: Path) -> None:
+    quoted = newsdex(runner, "search", "Assad regime", "--json")
+    unquoted = newsdex(runner, "search", "Assad", "regime", "--json")
+    assert (unquoted.exit_code, unquoted.stdout) == (0, quoted.stdout)
 
 
 def test_interrupt_exits_130_not_1(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,19 +159,20 @@ def test_help_starts_without_loading_whoosh() -> None:
 
 
 def test_search_piped_into_head_ends_quietly_with_status_0(tmp_path: Path) -> None:
-    # Ten headlines of about 45 kB each: the output is far larger than a pipe
-    # holds, so newsdex is still writing when head exits and the write fails.
-    filler = " ".join(f"{'x' * 40}{n}" for n in range(1000))
-    lines = ["Long ticker", "A page whose ticker headlines are very long."]
-    for minute in range(10):
-        lines += [f"GMT 10:{minute:02d} 2018 Friday ,14 December", f"Syria {filler}"]
+    # 600 headlines of about 250 characters: the output is far larger than a
+    # pipe holds, so newsdex is still writing when head exits and the write fails.
+    filler = " ".join(f"{'x' * 20}{n}" for n in range(11))
+    lines = ["Long ticker", "A page with a long ticker."]
+    for number in range(600):
+        hour, minute = divmod(number, 60)
+        lines += [f"GMT {hour}:{minute:02d} 2018 Friday ,14 December", f"Syria {number} {filler}"]
     page = write_page(tmp_path / "pages", "long.txt", "\n".join(lines) + "\n")
     index = tmp_path / "long-index"
     indexer.index_paths([page], index=index)
     status_file = tmp_path / "status"
 
     completed = subprocess.run(
-        f"{{ newsdex search syria; echo $? > '{status_file}'; }} | head -1",
+        f"{{ newsdex search syria --limit 600; echo $? > '{status_file}'; }} | head -1",
         shell=True,
         env=subprocess_environment(index),
         capture_output=True,

@@ -60,9 +60,15 @@ def test_headlines_until_a_time_is_inclusive(runner: CliRunner, seeded_index: Pa
     assert titles_and_dates(json_lines(result.stdout)) == HEADLINES[2:]
 
 
-def test_headlines_since_after_until_exits_1(runner: CliRunner, seeded_index: Path) -> None:
+def test_headlines_since_after_until_says_the_range_is_reversed(
+    runner: CliRunner, seeded_index: Path
+) -> None:
     result = newsdex(runner, "headlines", "--since", "2018-12-14", "--until", "2018-12-13")
-    assert result.exit_code == 1
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: the date range is reversed: since 2018-12-14 is after until 2018-12-13"
+        " (swap the two dates)\n"
+    )
 
 
 def test_headlines_until_a_basic_format_day_includes_that_whole_day(

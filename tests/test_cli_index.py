@@ -187,3 +187,33 @@ def test_seed_copied_twice_stats_count_records_once_and_headlines_per_page(
     assert stats["records"] == {"article": 1, "headline": 8, "footer": 1}
     assert stats["unique_headlines"] == 8
     assert stats["headline_occurrences"] == 16
+
+
+@pytest.mark.parametrize("size", ["inf", "1e308", "nan", "-1", "0"])
+def test_index_refuses_a_max_page_size_that_is_no_size_in_one_line(
+    runner: CliRunner, size: str
+) -> None:
+    result = newsdex(runner, "index", "--max-page-mb", size)
+    assert "--max-page-mb" in assert_one_line_error(result)
+
+
+def test_index_on_a_terminal_says_who_it_waits_for_then_that_it_commits(
+    runner: CliRunner, seeded_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from indexer.storage import open_storage
+
+    monkeypatch.setattr("search.cli._stderr_is_a_terminal", lambda: True)
+    storage = open_storage(seeded_index)
+    writer = storage.writer()  # another writer holds the lock for a second
+    threading.Timer(1.0, writer.cancel).start()
+    try:
+        result = newsdex(runner, "index", "--wait", "30")
+    finally:
+        storage.close()
+    assert result.exit_code == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("waiting up to 30 s for "), lines
+    assert lines[0].endswith(", which is writing the index")
+    assert "committing: writing the index's new segment" in lines

@@ -370,3 +370,14 @@ def test_color_auto_bolds_matches_on_a_terminal_unless_no_color_is_set(
     assert ARTICLE_TITLE in output
     assert (f"{BOLD}Assad{RESET}" in output) is bold
     assert ("\x1b" in output) is bold
+
+
+def test_a_misspelt_word_is_corrected_even_when_only_any_finds_the_correction(
+    runner: CliRunner, seeded_index: Path
+) -> None:
+    result = newsdex(runner, "search", "Brexot Hodeida")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "no record has all the words; --any finds 1",
+        "did you mean: Brexit Hodeida",
+    ]

@@ -27,6 +27,7 @@ def test_stats_json_counts_what_the_seed_index_holds(runner: CliRunner, seeded_i
         "warnings": 0,
         "segments": 1,
         "skipped": [],
+        "warned": [],
     }
 
 

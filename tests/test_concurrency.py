@@ -14,7 +14,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -164,11 +165,12 @@ def test_a_searcher_opened_before_a_rebuild_answers_from_the_old_index_until_ref
     seen_while_writing: list[int] = []
     with search.open_index(seeded_index) as before:
 
-        def progress(done: int, total: int) -> None:
+        def look(done: int, total: int) -> None:
             with search.open_index(seeded_index) as fresh:
                 seen_while_writing.append(fresh.search("Shughour").total)
             seen_while_writing.append(before.search("Shughour").total)
 
+        progress = RecordedProgress(on_reading=look)
         indexer.index_paths([other], index=seeded_index, rebuild=True, progress=progress)
         old_answer = before.search("Shughour").total
         headline = before.headlines(limit=1).hits[0]
@@ -180,6 +182,26 @@ def test_a_searcher_opened_before_a_rebuild_answers_from_the_old_index_until_ref
 
 
 # --- writers against each other ---------------------------------------------
+
+
+@dataclass
+class RecordedProgress:
+    """An index run's progress, phase by phase (reading once however often)."""
+
+    on_reading: Callable[[int, int], None] | None = None
+    phases: list[str] = field(default_factory=list)
+
+    def waiting(self, holder: str) -> None:
+        self.phases.append(f"waiting for {holder.split(' (')[0]}")
+
+    def reading(self, done: int, total: int) -> None:
+        if self.phases[-1:] != ["reading"]:
+            self.phases.append("reading")
+        if self.on_reading is not None:
+            self.on_reading(done, total)
+
+    def committing(self) -> None:
+        self.phases.append("committing")
 
 
 def test_a_second_writer_waits_then_exits_2_naming_the_lock_and_its_holder(
@@ -227,16 +249,21 @@ def test_a_run_that_waited_for_another_sees_what_that_one_committed(
     first_has_lock, second_started = threading.Event(), threading.Event()
     outcome: dict[str, object] = {}
 
-    def first_progress(done: int, total: int) -> None:
+    def first_reads(done: int, total: int) -> None:
         first_has_lock.set()
         second_started.wait(timeout=60)
+
+    second_progress = RecordedProgress()
 
     def second_run() -> None:
         first_has_lock.wait(timeout=60)
         second_started.set()
         try:
             outcome["second"] = indexer.index_paths(
-                [second_pages, SEEDS], index=private_index, wait_seconds=60
+                [second_pages, SEEDS],
+                index=private_index,
+                wait_seconds=60,
+                progress=second_progress,
             )
         except Exception as error:
             outcome["second"] = error
@@ -245,13 +272,14 @@ def test_a_run_that_waited_for_another_sees_what_that_one_committed(
     thread.start()
     try:
         time.sleep(0.5)  # let the second run get as far as the lock
-        indexer.index_paths(
-            [first_pages], index=private_index, progress=first_progress, wait_seconds=60
-        )
+        first = RecordedProgress(on_reading=first_reads)
+        indexer.index_paths([first_pages], index=private_index, progress=first, wait_seconds=60)
     finally:
         first_has_lock.set()
         thread.join(timeout=120)
     assert isinstance(outcome["second"], indexer.IndexReport), outcome["second"]
+    assert second_progress.phases[0] == f"waiting for process {os.getpid()}"
+    assert second_progress.phases[-1] == "committing"
     with search.open_index(private_index) as opened:
         assert opened.stats().pages_indexed == 41
 

@@ -57,12 +57,17 @@ def crash_seed(setting: str | None) -> int:
 
 SEED = crash_seed(os.environ.get("NEWSDEX_CRASH_SEED"))
 KILLS_PER_RUN = 7
-Fingerprint = tuple[int, dict[str, int], dict[str, indexer.Record]]
-NOTHING: Fingerprint = (0, {}, {})
+QUERIES = ("said", "government minister", '"prime minister"', "gov*", "minister -government")
+"""Searches run after every kill: plain words (newsdex's ranking), a phrase, a
+pattern and a word left out (Whoosh's)."""
+Answers = dict[str, tuple[int, tuple[str, ...]]]
+Fingerprint = tuple[int, dict[str, int], dict[str, indexer.Record], Answers]
+NOTHING: Fingerprint = (0, {}, {}, {query: (0, ()) for query in QUERIES})
 
 
 def fingerprint(index: Path, universe: set[str]) -> Fingerprint:
-    """What a search client can see: pages, records by kind, and every record whole."""
+    """What a search client can see: pages, records by kind, every record whole,
+    and what searches answer (an index no run committed to yet answers nothing)."""
     try:
         opened = search.open_index(index)
     except indexer.IndexNotFound:
@@ -73,8 +78,12 @@ def fingerprint(index: Path, universe: set[str]) -> Fingerprint:
         for record_id in sorted(universe):
             with contextlib.suppress(indexer.RecordNotFound):
                 records[record_id] = opened.record(record_id)
+        answers = {}
+        for query in QUERIES:
+            found = opened.search(query, kind="all", limit=20)
+            answers[query] = (found.total, tuple(hit.id for hit in found.hits))
     counts = {kind: count for kind, count in stats.records.items() if count}
-    return stats.pages_indexed, counts, records
+    return stats.pages_indexed, counts, records, answers
 
 
 def record_ids(*paths: Path) -> set[str]:

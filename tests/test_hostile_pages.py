@@ -26,8 +26,9 @@ import indexer
 import search
 from indexer import build
 from indexer.pages import InputFile, Skipped, read_dump, read_page
-from indexer.segment import MONTHS, WEEKDAYS, split_page
+from indexer.segment import MAX_TITLE_CHARACTERS, MONTHS, WEEKDAYS, split_page
 from search.cli import cli
+from search.snippets import SEPARATOR, SNIPPET_CHARS
 
 MB = 1024 * 1024
 GOOD_PAGE = "A good caption\nA paragraph about Brexit.\n"
@@ -103,7 +104,7 @@ def test_invalid_utf8_is_replaced_and_the_page_kept_with_a_warning(
     report = indexer.index_paths([crawl_with(tmp_path, "bad.txt", content)], index=private_index)
     assert report.pages_read == 2
     assert titles(private_index, "zebra") == ["Zebra \ufffd\ufffd caption"]
-    assert any("not UTF-8 were replaced" in warning for warning in report.warnings)
+    assert any("not UTF-8 were replaced" in warning.message for warning in report.warnings)
 
 
 def test_a_page_whose_file_name_is_not_utf8_is_indexed_and_then_unchanged(
@@ -222,15 +223,19 @@ def test_an_impossible_stamp_stays_text_and_counts_as_a_warning(
     tmp_path: Path, private_index: Path
 ) -> None:
     page = "Caption\nBody.\nGMT 25:61 2018 Friday ,31 February Fake news\n"
-    report = indexer.index_paths([crawl_with(tmp_path, "odd.txt", page)], index=private_index)
+    folder = crawl_with(tmp_path, "odd.txt", page)
+    report = indexer.index_paths([folder], index=private_index)
     assert report.records == {"article": 2}
     assert report.warnings == (
-        "line 3: 'GMT 25:61 2018 Friday ,31 February' is not a possible date and time;"
-        " kept as text",
+        indexer.PageWarning(
+            str(folder / "odd.txt"),
+            "line 3: 'GMT 25:61 2018 Friday ,31 February' is not a possible date and time;"
+            " kept as text",
+        ),
     )
     assert titles(private_index, "fake") == ["Caption"]
     with search.open_index(private_index) as opened:
-        assert opened.stats().warnings == 1
+        assert opened.stats().warnings == report.warnings
 
 
 @pytest.mark.parametrize(
@@ -256,13 +261,31 @@ def test_right_to_left_combining_marks_and_emoji_are_indexed_as_written(
     assert titles(private_index, query) == [title]
 
 
-def test_a_symlink_loop_in_a_folder_is_not_followed(tmp_path: Path, private_index: Path) -> None:
+def test_a_symlink_loop_in_a_folder_is_skipped_with_its_reason(
+    tmp_path: Path, private_index: Path
+) -> None:
     folder = crawl_with(tmp_path, "other.txt", "Other caption\nText.\n")
     (folder / "sub").mkdir()
     (folder / "sub" / "back").symlink_to("..", target_is_directory=True)
     (folder / "loop").symlink_to("loop", target_is_directory=True)
     report = indexer.index_paths([folder], index=private_index)
     assert report.pages_read == 2
+    assert report.skipped == (
+        indexer.Skipped(
+            str(folder / "sub" / "back"), f"a link to a folder walked already ({folder})"
+        ),
+    )
+
+
+def test_a_linked_folder_inside_a_walked_folder_is_indexed(
+    tmp_path: Path, private_index: Path
+) -> None:
+    elsewhere = crawl_with(tmp_path / "elsewhere", "linked.txt", "Linked caption\nText.\n")
+    folder = crawl_with(tmp_path, "other.txt", "Other caption\nText.\n")
+    (folder / "more").symlink_to(elsewhere, target_is_directory=True)
+    report = indexer.index_paths([folder], index=private_index)
+    assert report.pages_read == 4
+    assert titles(private_index, "linked") == ["Linked caption"]
     assert report.skipped == ()
 
 
@@ -460,3 +483,25 @@ def test_split_page_of_hostile_text_never_raises_nor_invents_text(text: str) -> 
         assert all(1 <= source.line <= line_count for source in record.sources)
     for headline in split.headlines:
         assert headline.published.tzinfo is UTC
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        " ".join(["the police said"] * 100_000),
+        "GMT 18:45 2018 Friday ,14 December " + " ".join(["the police said"] * 100_000),
+    ],
+    ids=["article-one-line", "headline-run-on"],
+)
+def test_a_one_line_page_never_floods_a_search(
+    tmp_path: Path, private_index: Path, runner: CliRunner, page: str
+) -> None:
+    indexer.index_paths([crawl_with(tmp_path, "one-line.txt", page)], index=private_index)
+    shown = runner.invoke(cli, ["search", "police"])
+    assert shown.exit_code == 0
+    assert len(shown.stdout) < 2 * (MAX_TITLE_CHARACTERS + SNIPPET_CHARS)
+    found = runner.invoke(cli, ["search", "police", "--json"])
+    (hit,) = [json.loads(line) for line in found.stdout.splitlines()]
+    assert len(hit["title"]) <= MAX_TITLE_CHARACTERS
+    assert len(hit["snippet"]) <= SNIPPET_CHARS + 2 * len(SEPARATOR)
+    assert [hit["snippet"][start:end] for start, end in hit["marks"]][:1] == ["police"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import write_page
+from helpers import ARTICLE_TITLE, FRENCH_POLICE, TURKEY, write_page
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -198,7 +199,7 @@ def test_a_word_in_the_body_outweighs_the_same_word_in_the_caption_alone(
         ('"yellow vest', "unbalanced quote"),
         ("(Syria OR Turkey", "unbalanced parenthesis"),
         ("kind:article", "cannot search the field 'kind'"),
-        ("the", "no word to search for"),
+        ("the", "no word that can be searched"),
     ],
 )
 def test_bad_queries_raise_query_error_saying_why(
@@ -364,3 +365,91 @@ def test_whoosh_memory_copy_finds_what_the_default_finds(seeded_index: Path) -> 
     ):
         for query in ("Syria", "security forces", '"Jisr al-Shughour"'):
             assert mapped.search(query).hits == copied.search(query).hits, query
+
+
+@pytest.mark.parametrize(
+    ("query", "title"),
+    [
+        ('title:"yellow vest"', FRENCH_POLICE),
+        ('body:"Assad regime"', ARTICLE_TITLE),
+        ('title:("yellow vest")', FRENCH_POLICE),
+    ],
+)
+def test_a_field_takes_a_phrase(open_seeded: search.Index, query: str, title: str) -> None:
+    assert titles(open_seeded.search(query)) == [title]
+
+
+def test_a_field_phrase_is_searched_in_that_field_only(open_seeded: search.Index) -> None:
+    assert open_seeded.search('body:"yellow vest"').total == 0
+
+
+@pytest.mark.parametrize("query", ["syria -turkey", "-turkey syria", "(syria -turkey)"])
+def test_a_leading_minus_leaves_the_word_out(open_seeded: search.Index, query: str) -> None:
+    with_turkey = {hit.id for hit in open_seeded.search("syria turkey", kind="all").hits}
+    without = {hit.id for hit in open_seeded.search(query, kind="all", limit=100).hits}
+    every = {hit.id for hit in open_seeded.search("syria", kind="all", limit=100).hits}
+    assert with_turkey and without == every - with_turkey
+
+
+def test_a_minus_before_a_field_leaves_the_word_out_of_that_field(
+    open_seeded: search.Index,
+) -> None:
+    found = open_seeded.search("syria -title:turkey", kind="all", limit=100)
+    assert TURKEY not in titles(found)  # Turkey in its headline
+    assert ARTICLE_TITLE in titles(found)  # Turkey in its body only
+
+
+@pytest.mark.parametrize("query", ["al-Assad", "covid-19 cases", "Jisr al-Shughour"])
+def test_a_hyphen_inside_a_word_is_no_minus(open_seeded: search.Index, query: str) -> None:
+    assert open_seeded._parse(query).__class__.__name__ != "AndNot"
+
+
+def test_a_minus_with_any_leaves_the_word_out_and_a_plus_requires_one(
+    open_seeded: search.Index,
+) -> None:
+    either = open_seeded.search("syria turkey", match="any", kind="all", limit=100)
+    no_turkey = open_seeded.search("syria -turkey", match="any", kind="all", limit=100)
+    must_turkey = open_seeded.search("syria +turkey", match="any", kind="all", limit=100)
+    both = open_seeded.search("syria turkey", kind="all", limit=100)
+    assert no_turkey.total == either.total - open_seeded.search("turkey", kind="all").total
+    assert {hit.id for hit in must_turkey.hits} == {
+        hit.id for hit in open_seeded.search("turkey", kind="all", limit=100).hits
+    }
+    assert both.total <= must_turkey.total
+
+
+@pytest.mark.parametrize("query", ["€", "🙂", "!!!", '""', "x", "the"])
+def test_a_query_with_no_searchable_word_says_so(open_seeded: search.Index, query: str) -> None:
+    with pytest.raises(indexer.QueryError, match="has no word that can be searched") as raised:
+        open_seeded.search(query)
+    assert "not indexed" in str(raised.value)
+
+
+def test_a_query_that_only_leaves_words_out_says_so(open_seeded: search.Index) -> None:
+    with pytest.raises(indexer.QueryError, match="only leaves words out"):
+        open_seeded.search("-turkey")
+
+
+def test_a_reversed_date_range_is_an_error_not_an_empty_answer(
+    open_seeded: search.Index,
+) -> None:
+    with pytest.raises(indexer.QueryError, match="the date range is reversed"):
+        open_seeded.search("syria", since="2019-01-01", until="2018-01-01")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "blamed"),
+    [
+        ({"kind": "bogus"}, "unknown kind 'bogus'"),
+        ({"sort": "bogus"}, "unknown sort 'bogus'"),
+        ({"match": "bogus"}, "unknown match 'bogus'"),
+        ({"limit": 0}, "limit must be at least 1"),
+    ],
+)
+def test_a_bad_argument_is_blamed_not_the_query(
+    open_seeded: search.Index, arguments: dict[str, Any], blamed: str
+) -> None:
+    with pytest.raises(indexer.QueryError) as raised:
+        open_seeded.search("yemen", **arguments)
+    assert str(raised.value).startswith(blamed)
+    assert "yemen" not in str(raised.value)

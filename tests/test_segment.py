@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from indexer.records import Source, SplitPage
 from indexer.segment import (
     BOILERPLATE_PHRASES,
+    MAX_TITLE_CHARACTERS,
     MONTHS,
     STAMP,
     WEEKDAYS,
@@ -640,3 +641,27 @@ def test_every_character_of_a_well_formed_page_lands_in_one_record(
     split = split_page(text)
     assert non_space(text) == non_space(*record_texts(split), *stamps, *repeated_footer_lines)
     assert [(h.text, h.published) for h in split.headlines] == expected_headlines
+
+
+def test_a_first_line_too_long_for_a_title_is_cut_at_a_word_and_the_rest_is_the_body() -> None:
+    line = " ".join(f"word{n}" for n in range(200))  # about 1,300 characters
+    split = split_page(page(line, "Second paragraph."))
+    assert split.article is not None
+    title, (first, second) = split.article.title, split.article.paragraphs
+    assert len(title) <= MAX_TITLE_CHARACTERS and title.endswith(title.split()[-1])
+    assert line.startswith(title + " ") and f"{title} {first}" == line
+    assert second == "Second paragraph."
+
+
+def test_a_long_first_line_with_no_space_is_cut_at_the_title_length() -> None:
+    split = split_page("x" * 1000 + "\n")
+    assert split.article is not None
+    assert split.article.title == "x" * MAX_TITLE_CHARACTERS
+    assert split.article.paragraphs == ("x" * (1000 - MAX_TITLE_CHARACTERS),)
+
+
+def test_a_title_of_reasonable_length_is_the_whole_first_line() -> None:
+    line = "word " * (MAX_TITLE_CHARACTERS // 5)
+    split = split_page(page(line.strip(), "Body."))
+    assert split.article is not None
+    assert (split.article.title, split.article.paragraphs) == (line.strip(), ("Body.",))

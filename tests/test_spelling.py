@@ -45,7 +45,7 @@ def test_closest_never_suggests_the_word_itself() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "suggested"),
-    [("syira", "syria"), ("kilings", "killings"), ("Hodieda", "hodeida"), ("coffns", "coffins")],
+    [("syira", "syria"), ("kilings", "killings"), ("Hodieda", "Hodeida"), ("coffns", "coffins")],
 )
 def test_suggestions_are_words_of_the_text_not_stems(
     open_seeded: search.Index, typed: str, suggested: str
@@ -128,3 +128,10 @@ def test_only_words_of_the_kinds_searched_are_suggested(tmp_path: Path) -> None:
     with search.open_index(tmp_path / "index") as index:
         assert index.search("maintaned", kind="footer").suggestion == "maintained"
         assert index.search("maintaned").suggestion is None
+
+
+@pytest.mark.parametrize(("typed", "suggested"), [("SYIRA", "SYRIA"), ("Syira", "Syria")])
+def test_a_suggestion_keeps_the_case_it_was_typed_in(
+    open_seeded: search.Index, typed: str, suggested: str
+) -> None:
+    assert open_seeded.search(typed).suggestion == suggested
