@@ -22,7 +22,7 @@ from indexer.errors import (
     RecordNotFound,
 )
 from indexer.location import bundled_seeds, index_directory
-from indexer.pages import PageWarning, Skipped
+from indexer.pages import DumpFields, PageWarning, Skipped
 from indexer.records import (
     KINDS,
     Article,
@@ -40,6 +40,7 @@ from indexer.version import __version__
 __all__ = [
     "KINDS",
     "Article",
+    "DumpFields",
     "Footer",
     "Headline",
     "IndexDamaged",
