@@ -18,8 +18,8 @@ from whoosh.util.times import long_to_datetime
 
 from indexer.errors import QueryError, RecordNotFound
 from indexer.location import index_directory
-from indexer.pages import PageWarning, Skipped
 from indexer.records import KINDS, Record, Source
+from indexer.report import PageWarning, Skipped
 from indexer.storage import PAGE_KIND, document_to_page, document_to_record, open_storage, pages_of
 from search.counting import UNDATED, DateColumn, count_matches
 from search.dates import DateLike
