@@ -24,6 +24,7 @@ from whoosh.analysis.tokenizers import default_pattern
 import indexer
 import search
 from indexer import analysis, words
+from search.matches import match_spans
 
 # -- The word rule ------------------------------------------------------------
 
@@ -198,6 +199,12 @@ def test_the_analyzer_is_pickled_by_name_without_its_state() -> None:
 
 DIACRITISED = "افتتاح مدرسة في القاهرة\n\nافتتح الوزير المَدْرَسَةُ الجَدِيدَةُ في القاهرة يوم الأحد.\n"
 PLAIN = "زيارة الطلاب\n\nزار الطلاب الجامعة الكبيرة في الإسكندرية يوم الاثنين.\n"
+MIXED = (
+    "Apple opens its largest store in Dubai\n\n"
+    "Apple opened its largest store in the Middle East on Sunday. "
+    "افتتحت شركة آبل أكبر متاجرها في دبي يوم الأحد، والـCIA لم تعلق. "
+    "Two shoppers were killed in the crush at the doors.\n"
+)
 
 
 def index_pages(tmp_path: Path, *pages: str) -> Path:
@@ -252,6 +259,8 @@ def test_letter_variants_find_each_other(tmp_path: Path, written: str, typed: st
     index = index_pages(tmp_path, f"خبر اليوم\n\nقال التقرير إن {written} كان هناك.\n")
     assert titles(index, typed) == ["خبر اليوم"]
     assert titles(index, written) == ["خبر اليوم"]
+    with search.open_index(index) as opened:
+        assert opened.search(typed, kind="all").hits[0].snippet.marks
 
 
 def test_an_arabic_phrase_finds_the_words_together_only(tmp_path: Path) -> None:
@@ -262,8 +271,81 @@ def test_an_arabic_phrase_finds_the_words_together_only(tmp_path: Path) -> None:
     assert titles(index, '"المَدْرَسَةُ الجَدِيدَةُ"') == ["افتتاح مدرسة في القاهرة"]
 
 
+def test_snippet_marks_fall_on_the_arabic_words(tmp_path: Path) -> None:
+    index = index_pages(tmp_path, DIACRITISED, PLAIN)
+    assert found(index, "مدرسة") == [("افتتاح مدرسة في القاهرة", ["المَدْرَسَةُ"])]
+    assert found(index, '"المدرسة الجديدة"') == [
+        ("افتتاح مدرسة في القاهرة", ["المَدْرَسَةُ", "الجَدِيدَةُ"])
+    ]
+    assert found(index, "جامعة الإسكندرية") == [("زيارة الطلاب", ["الجامعة", "الإسكندرية"])]
+
+
+def test_a_page_of_both_scripts_is_found_by_both_and_english_stems_as_before(
+    tmp_path: Path,
+) -> None:
+    index = index_pages(tmp_path, MIXED, PLAIN)
+    title = "Apple opens its largest store in Dubai"
+    assert found(index, "apple") == [(title, ["Apple"])]
+    assert found(index, "آبل") == [(title, ["آبل"])]
+    assert found(index, "دبي stores") == [(title, ["store", "دبي"])]
+    assert found(index, "killings") == [(title, ["killed"])]  # Porter: kill
+    assert found(index, "CIA") == [(title, ["والـCIA"])]  # the Arabic prefix comes off
+
+
+def test_arabic_digits_are_found_and_marked_by_either_spelling(tmp_path: Path) -> None:
+    index = index_pages(tmp_path, "أرقام\n\nفي عام ٢٠١٨ وفي عام 2019 كانت الأرقام كبيرة.\n")
+    assert found(index, "2018") == [("أرقام", ["٢٠١٨"])]
+    assert found(index, "٢٠١٩") == [("أرقام", ["2019"])]
+
+
 def test_a_query_of_arabic_stop_words_only_says_so(tmp_path: Path, runner: CliRunner) -> None:
     index = index_pages(tmp_path, "علي في المدرسة\n\nذهب علي إلى المدرسة في الصباح.\n")
     result = newsdex(runner, "search", "في على", "--index", str(index))
     assert "has no word that can be searched" in assert_one_line_error(result)
     assert titles(index, "علي") == ["علي في المدرسة"]  # a name, not the preposition
+
+
+# -- Marks, against the analyzer ------------------------------------------------
+
+MARK_WORDS = [
+    "المَدْرَسَةُ",
+    "مدرسة",
+    "المدرسه",
+    "والكتاب",
+    "كتاب",
+    "الـcia",
+    "CIA",
+    "٢٠١٨",
+    "2018",
+    "على",
+    "علي",
+    "Killing",
+    "killed",
+    "u.s",
+    "co\u0301op",
+    "f*ck",
+]
+MARK_GLUE = [" ", ". ", ".", "ـ", "*", "\u064e", "-", "\n", "x.", "و", "،"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(MARK_WORDS), st.sampled_from(MARK_GLUE)), max_size=10),
+    st.lists(st.sampled_from(MARK_WORDS), min_size=1, max_size=3),
+)
+def test_marks_fall_where_the_analyzer_finds_the_terms(
+    pieces: list[tuple[str, str]], query: list[str]
+) -> None:
+    text = "".join(word + glue for word, glue in pieces)
+    analyzer = analysis.analyzer()
+
+    def stems_of(word: str) -> tuple[str, ...]:
+        return tuple(token.text for token in analyzer(word))
+
+    stems = frozenset(token.text for token in analyzer(" ".join(query)))
+    expected = {
+        (token.startchar, token.endchar): token.text
+        for token in analyzer(text, chars=True)
+        if token.text in stems
+    }
+    assert match_spans(text, stems, stems_of) == expected
