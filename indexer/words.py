@@ -206,9 +206,11 @@ def arabic_term(word: str) -> str | None:
     the feminine ending ``ة`` (taken off any noun) from the pronoun ``ه``
     ("his", never on a noun with the article), so given Lucene's ``ه`` for
     ``ة`` it stems ``المدرسة`` to ``مدرسه`` but ``مدرسة`` to ``مدرس``. So the
-    stemmer sees ``ة``, and a ``ه`` it leaves at the end of a noun with the
-    article (``المدرسه``, ``ة`` written ``ه``; ``المياه``) is taken off as the
-    stemmer takes it off the same noun without the article.
+    stemmer sees ``ة``; and when it leaves a ``ه`` at the end of a noun with
+    the article, that ``ه`` is no pronoun but ``ة`` written ``ه``
+    (``العربيه``) or a root's (``المياه``): the stem is stemmed again with
+    ``ة`` there, which stems it as the stemmer stems the noun spelt with
+    ``ة`` (``العربية``), and the root's ``ه`` as it would without the article.
     """
     bare = word.translate(_BARE)
     if len(bare) < MIN_LETTERS or bare in ARABIC_STOP_WORDS:
@@ -218,7 +220,7 @@ def arabic_term(word: str) -> str | None:
         letters = letters[1:]
     stem: str = _snowball_arabic()().stemWord(letters)
     if stem.endswith(_HEH) and len(stem) >= 4 and _has_article(letters):
-        stem = stem[:-1]
+        stem = _snowball_arabic()().stemWord(stem[:-1] + _TEH_MARBUTA)
     return stem.replace(_TEH_MARBUTA, _HEH)
 
 

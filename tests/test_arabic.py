@@ -110,6 +110,7 @@ def test_the_normaliser_writes_arabic_as_lucenes_does() -> None:
         ("الجامعة", "جامعة", "الجامعه", "جامعه", "جـامـعـة", "والجامعة"),
         ("والكتاب", "الكتاب", "كتاب", "فالكتاب"),
         ("المياه", "مياه"),
+        ("العربية", "عربية", "العربيه", "عربيه"),
     ],
 )
 def test_forms_of_a_word_have_one_term(forms: tuple[str, ...]) -> None:
