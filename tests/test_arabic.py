@@ -299,6 +299,28 @@ def test_arabic_digits_are_found_and_marked_by_either_spelling(tmp_path: Path) -
     assert found(index, "٢٠١٩") == [("أرقام", ["2019"])]
 
 
+def test_arabic_typos_are_corrected_and_diacritised_words_left_whole(
+    tmp_path: Path, runner: CliRunner
+) -> None:
+    index = index_pages(tmp_path, DIACRITISED, MIXED)
+    suggestions = {
+        "مدرصة": "مدرسة",
+        "مدرصة apple": "مدرسة apple",
+        # The letters of "المَدْرَسَةُ" stop at its first haraka: "الم" was
+        # corrected and the suggestion read "الأحدَدْرَسَةُ مدرسة".
+        "المَدْرَسَةُ مدرصة": "المَدْرَسَةُ مدرسة",
+        "المَدْرَصَةُ": None,
+        "aple": "apple",
+    }
+    with search.open_index(index) as opened:
+        for query, suggestion in suggestions.items():
+            results = opened.search(query)
+            assert (results.total, results.suggestion) == (0, suggestion), query
+    result = newsdex(runner, "search", "المَدْرَصَةُ", "--index", str(index))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert "Traceback" not in result.stderr
+
+
 def test_a_query_of_arabic_stop_words_only_says_so(tmp_path: Path, runner: CliRunner) -> None:
     index = index_pages(tmp_path, "علي في المدرسة\n\nذهب علي إلى المدرسة في الصباح.\n")
     result = newsdex(runner, "search", "في على", "--index", str(index))
