@@ -3,7 +3,8 @@
 Whoosh's default tokenizer cut ``المَدْرَسَةُ`` at its first haraka; now words
 of any script keep their combining marks, Arabic words are normalised and
 stemmed as Arabic, and every other word is analysed exactly as Whoosh's
-``StemmingAnalyzer`` did (checked token by token).
+``StemmingAnalyzer`` did (checked token by token, and search by search on
+generated English pages).
 """
 
 from __future__ import annotations
@@ -372,3 +373,56 @@ def test_marks_fall_where_the_analyzer_finds_the_terms(
         if token.text in stems
     }
     assert match_spans(text, stems, stems_of) == expected
+
+
+# -- English unchanged, search by search ------------------------------------------
+
+ENGLISH_QUERIES = [
+    "killings",
+    "Syria OR Brexit",
+    "economy NOT growth",
+    "govern*",
+    "elecion~",
+    "title:economy",
+    '"prime minister"',
+    "the",
+    "U.S.",
+    "don't",
+    "goverment",
+    "econmy growht",
+    "film -award",
+]
+
+
+def outcome(index: search.Index, text: str, options: dict[str, object]) -> object:
+    try:
+        return index.search(text, **options)  # type: ignore[arg-type]
+    except indexer.NewsdexError as error:
+        return repr(error)
+
+
+@pytest.mark.usefixtures("bbc_news")
+def test_english_results_are_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same generated English pages, indexed with Whoosh's StemmingAnalyzer
+    (the analyzer before) and with newsdex's: the same hits, scores, snippets
+    and marks, totals and suggestions for the benchmark's 200 queries and more."""
+    from benchmarks import generate, queries
+
+    generate.write_pages(tmp_path / "pages", 300)
+    indexer.index_paths([tmp_path / "pages"], index=tmp_path / "new")
+    with monkeypatch.context() as patch:
+        patch.setattr(analysis, "analyzer", StemmingAnalyzer)
+        indexer.index_paths([tmp_path / "pages"], index=tmp_path / "old")
+    texts = [query.text for query in queries.make_queries(tmp_path / "pages")] + ENGLISH_QUERIES
+    with search.open_index(tmp_path / "old") as old, search.open_index(tmp_path / "new") as new:
+        assert type(old._analyzer[-1]).__name__ == "StemFilter"  # the old analyzer was used
+        assert type(new._analyzer[-1]) is analysis.ScriptFilter
+        marks = 0
+        for text in texts:
+            for options in ({}, {"kind": "all"}, {"match": "any", "limit": 20}):
+                after = outcome(new, text, options)
+                assert after == outcome(old, text, options), (text, options)
+                if isinstance(after, search.SearchResults):
+                    marks += sum(len(hit.snippet.marks) for hit in after.hits)
+        assert old.headlines("government") == new.headlines("government")
+    assert marks > 1000  # the comparison saw marks, not empty snippets
