@@ -19,7 +19,7 @@ import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.analysis import RegexTokenizer, StopFilter
 from whoosh.analysis.filters import Filter
 from whoosh.lang.porter import stem as porter_stem
 
@@ -40,14 +40,16 @@ class WordTokenizer(RegexTokenizer):  # type: ignore[misc]
 
 
 class ScriptFilter(Filter):  # type: ignore[misc]
-    """Stop words and stems, chosen for each word by its script.
+    """Lower case, stop words and stems, chosen for each word by its script.
 
-    One filter in place of Whoosh's ``StopFilter`` and ``StemFilter``: words
-    that are not Arabic go through exactly what those two did (English stop
-    words, at least 2 letters, Porter stems, positions renumbered over the
-    words left out); Arabic words through :func:`indexer.words.arabic_term`.
-    An ASCII word is never Arabic, so English pays one ``str.isascii`` a
-    word. Both stemmers' results are cached, as ``StemFilter`` caches them.
+    One filter in place of Whoosh's ``LowercaseFilter``, ``StopFilter`` and
+    ``StemFilter`` (each filter is a generator that every token passes
+    through: two fewer pay for the script check): words that are not Arabic
+    go through exactly what those three did (lower case, English stop words,
+    at least 2 letters, Porter stems, positions renumbered over the words
+    left out); Arabic words through :func:`indexer.words.arabic_term`. An
+    ASCII word is never Arabic, so English pays one ``str.isascii`` a word.
+    Both stemmers' results are cached, as ``StemFilter`` caches them.
     """
 
     is_morph = True
@@ -71,7 +73,7 @@ class ScriptFilter(Filter):  # type: ignore[misc]
         english, arabic = self._english, self._arabic
         position = None
         for token in tokens:
-            text = token.text
+            text = token.text = token.text.lower()
             term: str | None
             if text.isascii() or not is_arabic(text):
                 term = None if len(text) < minimum or text in stops else english(text)
@@ -88,10 +90,10 @@ class ScriptFilter(Filter):  # type: ignore[misc]
                 token.stopped = False
                 yield token
             elif not token.removestops:
-                token.stopped = True  # kept as typed (lowercased), not stemmed
+                token.stopped = True  # kept lowercased, not stemmed
                 yield token
 
 
 def analyzer() -> Any:
     """The analyzer of newsdex's text fields."""
-    return WordTokenizer() | LowercaseFilter() | ScriptFilter()
+    return WordTokenizer() | ScriptFilter()
