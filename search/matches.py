@@ -7,6 +7,7 @@ from ``indexer.words``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 
 from indexer.words import TOKEN, TOKEN_REST, has_arabic_indic_digit, inside_token, is_arabic
@@ -54,9 +55,14 @@ def _needs_every_word(text: str, words: frozenset[str]) -> bool:
     An Arabic term; or a number, which the Arabic stemmer makes of ``٢٠١٨``
     too (checked only in a text with such digits).
     """
-    if any(is_arabic(word) for word in words):
-        return True
-    return any(word.isdigit() for word in words) and has_arabic_indic_digit(text)
+    arabic, number = _kinds_of_terms(words)
+    return arabic or (number and has_arabic_indic_digit(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _kinds_of_terms(words: frozenset[str]) -> tuple[bool, bool]:
+    """Whether some term is Arabic, and whether some is a number (asked once a query)."""
+    return any(is_arabic(word) for word in words), any(word.isdigit() for word in words)
 
 
 def _prefix(stem: str) -> str:
@@ -79,7 +85,7 @@ def _words_starting_like(lowered: str, stems: frozenset[str]) -> Iterator[tuple[
         if inside_token(lowered, start):
             # Inside an Arabic word, a Latin one may be its stem ("cia" of
             # the article and tatweel before "cia"): stemmed whole.
-            if is_arabic(lowered[start - 1]):
+            if not lowered[start - 1].isascii() and is_arabic(lowered[start - 1]):
                 yield from _arabic_word_around(lowered, start)
             continue
         rest = TOKEN_REST.match(lowered, start + length)
