@@ -36,7 +36,7 @@ from indexer.errors import IndexDamaged, IndexNotFound, NotAnIndex
 from indexer.records import Article, Footer, Headline, Record, Source
 from indexer.version import __version__
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 """Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
 
 MARKER_FILE = "newsdex.json"
