@@ -145,6 +145,14 @@ The same tokens as ``[\\w*][\\w*M]*(?:\\.?[\\w*][\\w*M]*)*`` with ``M`` the
 combining marks, written for speed (``tests/test_arabic.py`` checks both agree).
 """
 
+HYPHENS = "-\u2010\u2011"
+"""Hyphen-minus, hyphen and non-breaking hyphen: what joins a compound word."""
+COMPOUND = re.compile(rf"{TOKEN.pattern}(?:[{HYPHENS}]{TOKEN.pattern})*")
+"""What the tokenizer cuts: a word, or words joined by hyphens ("IL-10",
+"COVID-19", "anti-inflammatory"), which the analyzer then takes apart into
+:data:`TOKEN` words (and, with a digit, writes together too)."""
+HYPHEN = re.compile(f"[{HYPHENS}]")
+
 _WORD_CHARACTER = re.compile(rf"[{_WORD}]")
 _BMP_MARK = re.compile(rf"[{_BMP_MARKS}]")
 _ASTRAL_MARK = re.compile(rf"[{_ASTRAL_MARKS}]")
