@@ -12,7 +12,7 @@ from typing import Any
 
 from indexer.pages import PageWarning, Skipped, skip_reasons
 from indexer.records import Article, Footer, Headline, Record, SplitPage
-from search.results import Hit, IndexStats, Snippet
+from search.results import Hit, IndexStats, SearchResults, Snippet
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
@@ -50,6 +50,26 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "snippet": hit.snippet.text,
         "marks": [list(mark) for mark in hit.snippet.marks],
     }
+
+
+def results_json(results: SearchResults, *, limit: int, took_ms: float) -> dict[str, Any]:
+    """A page of results as ``newsdex serve`` answers it: each hit as ``--json`` prints
+    it, with its snippet as HTML beside it, and the totals a client pages with."""
+    return {
+        "query": results.query,
+        "total": results.total,
+        "offset": results.offset,
+        "limit": limit,
+        "hits": [{**hit_json(hit), "snippet_html": snippet_html(hit.snippet)} for hit in results],
+        "suggestion": results.suggestion,
+        "any_total": results.any_total,
+        "took_ms": took_ms,
+    }
+
+
+def error_json(message: str, hint: str | None) -> dict[str, Any]:
+    """An error as ``newsdex serve`` answers it: the command line's message and hint."""
+    return {"error": message, "hint": hint}
 
 
 def hit_text(hit: Hit, color: bool) -> str:
