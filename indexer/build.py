@@ -17,30 +17,31 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from indexer.errors import NothingIndexed
 from indexer.location import bundled_seeds, index_directory
 from indexer.pages import (
     MAX_PAGE_BYTES,
+    DumpFields,
     InputFile,
     Page,
-    PageWarning,
-    Skipped,
     UnreadablePage,
     find_inputs,
     read_dump,
     read_page,
 )
-from indexer.records import Kind, Record, SplitPage
-from indexer.report import IndexReport
+from indexer.records import Article, Footer, Headline, Kind, Record, SplitPage
+from indexer.report import IndexReport, PageWarning, Skipped
 from indexer.segment import split_page
+from indexer.sites import site_name
 
 if TYPE_CHECKING:
     from indexer.session import IndexSession
     from indexer.storage import PageEntry
 
 PathLike = str | os.PathLike[str]
+RecordOf = TypeVar("RecordOf", Article, Headline, Footer)
 
 
 class Progress(Protocol):
@@ -57,32 +58,57 @@ class Progress(Protocol):
 
 
 def split_files(
-    paths: Iterable[PathLike], text_field: str = "text", max_page_bytes: int = MAX_PAGE_BYTES
+    paths: Iterable[PathLike],
+    fields: DumpFields | None = None,
+    max_page_bytes: int = MAX_PAGE_BYTES,
+    site: str | None = None,
 ) -> Iterator[SplitPage | Skipped]:
-    """Split each page under ``paths`` without indexing; unreadable ones are skipped."""
+    """Split each page under ``paths`` without indexing; unreadable ones are skipped.
+
+    Records carry what their page says of them: a dump's date for the
+    article, the page's site (its dump's site field, its url's host, else
+    ``site``) on every source.
+    """
+    fields = fields or DumpFields()
+    site = site_name(site) if site is not None else None
     for found in find_inputs(paths):
         if isinstance(found, Skipped):
             yield found
             continue
-        for page in _pages_of(found, text_field, max_page_bytes):
-            yield page if isinstance(page, Skipped) else _split(page)
+        for page in _pages_of(found, fields, max_page_bytes):
+            yield page if isinstance(page, Skipped) else _split(page, site)
 
 
-def _pages_of(found: InputFile, text_field: str, max_bytes: int) -> Iterator[Page | Skipped]:
+def _pages_of(found: InputFile, fields: DumpFields, max_bytes: int) -> Iterator[Page | Skipped]:
     try:
         if found.is_dump:
-            yield from read_dump(found.path, text_field, max_bytes)
+            yield from read_dump(found.path, fields, max_bytes)
         else:
             yield read_page(found.path, max_bytes)
     except UnreadablePage as reason:
         yield Skipped(found.path, str(reason))
 
 
-def _split(page: Page) -> SplitPage:
+def _split(page: Page, site: str | None) -> SplitPage:
+    """The page's records, dated and sited as the page says (``site``: else)."""
     split = split_page(page.text, page.key)
-    if page.warnings:
-        split = dataclasses.replace(split, warnings=page.warnings + split.warnings)
-    return split
+    site = page.site or site
+    article = split.article
+    if article is not None and page.published is not None:
+        article = dataclasses.replace(article, published=page.published)
+    if site is not None:
+        article = _at_site(article, site) if article is not None else None
+        split = dataclasses.replace(
+            split,
+            headlines=tuple(_at_site(headline, site) for headline in split.headlines),
+            footer=_at_site(split.footer, site) if split.footer is not None else None,
+        )
+    return dataclasses.replace(split, article=article, warnings=page.warnings + split.warnings)
+
+
+def _at_site(record: RecordOf, site: str) -> RecordOf:
+    sources = tuple(dataclasses.replace(source, site=site) for source in record.sources)
+    return dataclasses.replace(record, sources=sources)
 
 
 @dataclass
@@ -91,8 +117,10 @@ class _Run:
 
     session: IndexSession
     known: dict[str, PageEntry]
-    text_field: str
+    fields: DumpFields
     max_page_bytes: int = MAX_PAGE_BYTES
+    site: str | None = None
+    """The site of pages that do not say theirs (``--site``)."""
     read: int = 0
     unchanged: int = 0
     removed: int = 0
@@ -170,12 +198,22 @@ class _Run:
         from indexer.storage import PageEntry
 
         count = 0
+        # The lines skipped before the dump's first usable one wait here: a
+        # dump none of whose lines can be read is one skip, not one a line.
+        waiting: list[Skipped] | None = []
         try:
-            for page in read_dump(found.path, self.text_field, self.max_page_bytes):
+            for page in read_dump(found.path, self.fields, self.max_page_bytes):
                 count += 1
                 if isinstance(page, Skipped):
-                    self._skip(page.path, found.path, page.reason)
+                    if waiting is None:
+                        self._skip(page.path, found.path, page.reason)
+                    else:
+                        waiting.append(page)
                     continue
+                if waiting is not None:
+                    for skipped in waiting:
+                        self._skip(skipped.path, found.path, skipped.reason)
+                    waiting = None
                 if not self.session.ledger.meet_page(page.key):
                     where = page.line or page.key
                     self._skip(where, found.path, f"duplicate of a page read before ({page.key})")
@@ -184,9 +222,10 @@ class _Run:
                 if earlier and earlier.digest == page.digest:
                     self.unchanged += 1
                     continue
+                published = page.published.isoformat() if page.published is not None else None
                 entry = PageEntry(
                     page.key, found.path, len(page.text), 0, page.digest,
-                    url=page.url, timestamp=page.timestamp,
+                    url=page.url, published=published, site=page.site or self.site,
                 )  # fmt: skip
                 self._index(page, entry)
         except UnreadablePage as reason:
@@ -195,16 +234,20 @@ class _Run:
         if count == 0:
             self._skip_file(found, "empty")
             return
+        if waiting:
+            self._skip_file(found, _no_usable_line(waiting))
+            return
         dump = PageEntry(found.path, found.path, found.size, found.mtime_ns, is_dump=True)
         self.session.put_page(dump, ())
 
     def _index(self, page: Page, entry: PageEntry) -> None:
-        split = _split(page)
+        split = _split(page, self.site)
         found = split.records
         entry = dataclasses.replace(
             entry,
             records=tuple((record.id, record.sources[0].line) for record in found),
             warnings=split.warnings,
+            site=entry.site or page.site or self.site,
         )
         self.session.put_page(entry, found)
         self.read += 1
@@ -237,6 +280,16 @@ class _Run:
                 self.removed += 1
 
 
+def _no_usable_line(skipped: list[Skipped]) -> str:
+    """Why no line of a dump was used, in one reason: the commonest, with a count."""
+    reasons = Counter(skip.reason for skip in skipped)
+    reason, count = reasons.most_common(1)[0]
+    lines = f"{len(skipped):,} line" + ("" if len(skipped) == 1 else "s")
+    if count == len(skipped):
+        return f"no usable line ({lines}): {reason}"
+    return f"no usable line ({lines}; {count:,} of them: {reason})"
+
+
 def _under(path: str, prefixes: Sequence[str]) -> bool:
     return any(
         path == prefix or path.startswith(prefix.rstrip(os.sep) + os.sep) for prefix in prefixes
@@ -263,7 +316,8 @@ def index_paths(
     index: PathLike | None = None,
     rebuild: bool = False,
     wait_seconds: float = 5.0,
-    text_field: str = "text",
+    fields: DumpFields | None = None,
+    site: str | None = None,
     max_page_bytes: int = MAX_PAGE_BYTES,
     progress: Progress | None = None,
 ) -> IndexReport:
@@ -279,7 +333,10 @@ def index_paths(
         data folder)
     :param rebuild: start afresh: the index holds exactly these pages afterwards
     :param wait_seconds: how long to wait for another writer to finish
-    :param text_field: the field holding a dumped page's text
+    :param fields: which fields of a dump's lines hold the text, title, date,
+        url and site (default: the usual names, see :class:`DumpFields`)
+    :param site: the site of the pages read in this run that do not say
+        theirs (a dump's site field or url does)
     :param max_page_bytes: pages larger than this are skipped ("too large"),
         never read whole: it bounds the memory one page can take
     :param progress: told of each phase as the run goes (:class:`Progress`)
@@ -289,7 +346,8 @@ def index_paths(
     from indexer.session import PARALLEL_MIN_BYTES, IndexSession
 
     directory = index_directory(index)
-    roots = [Path(path).absolute() for path in paths] or [bundled_seeds()]
+    site = site_name(site) if site is not None else None
+    roots = [Path(os.path.abspath(path)) for path in paths] or [bundled_seeds()]
     # The files are streamed as the folders are walked, never listed whole:
     # a crawl of millions would fill memory. A progress bar needs the total
     # first, which costs one more walk (sizes only).
@@ -300,7 +358,7 @@ def index_paths(
         inputs, foreseen = _peek(find_inputs(roots), PARALLEL_MIN_BYTES)
     waiting = progress.waiting if progress is not None else None
     with IndexSession(directory, rebuild, wait_seconds, foreseen, waiting) as session:
-        run = _Run(session, session.known_pages(), text_field, max_page_bytes)
+        run = _Run(session, session.known_pages(), fields or DumpFields(), max_page_bytes, site)
         done = 0
         for found in inputs:
             run.take(found)
@@ -317,7 +375,7 @@ def index_paths(
             run.unchanged,
             run.removed,
         )
-        if run.read == 0 and run.unchanged == 0:
+        if run.read == 0 and run.unchanged == 0 and run.removed == 0:
             where = ", ".join(str(root) for root in roots)
             raise NothingIndexed(report, f"no readable page found in {where}")
         if progress is not None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from indexer.errors import IndexWriteFailed
 from indexer.records import KINDS, Kind
@@ -38,8 +39,14 @@ class RunLedger:
             PRAGMA synchronous = OFF;
             PRAGMA cache_size = -{CACHE_KIB};
             CREATE TABLE pages (key TEXT PRIMARY KEY) WITHOUT ROWID;
-            -- kind is null for records only of pages kept unchanged.
-            CREATE TABLE records (id TEXT PRIMARY KEY, kind TEXT) WITHOUT ROWID;
+            -- kind is null for records only of pages kept unchanged. written:
+            -- the sites the record's live document names; run_sites: those
+            -- of this run's pages holding it; published: the date its
+            -- document was written with (ISO); state: see MetRecord.
+            CREATE TABLE records (
+                id TEXT PRIMARY KEY, kind TEXT, state TEXT,
+                written TEXT, run_sites TEXT, published TEXT
+            ) WITHOUT ROWID;
             CREATE TABLE orphan_candidates (id TEXT PRIMARY KEY) WITHOUT ROWID;
             """
         )
@@ -54,30 +61,55 @@ class RunLedger:
     def has_met_page(self, key: str) -> bool:
         return self._run("SELECT 1 FROM pages WHERE key = ?", key).fetchone() is not None
 
-    def meet_record(self, record_id: str, kind: Kind) -> bool:
-        """Note a record of a page read this run; whether no page read before held it."""
-        met = self._run(
-            "INSERT INTO records VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET kind = excluded.kind"
-            " WHERE kind IS NULL",
+    def met_record(self, record_id: str) -> MetRecord | None:
+        """What this run knows of a record a page read this run held; ``None``
+        if no such page held it yet."""
+        row = self._run(
+            "SELECT kind, state, written, run_sites, published FROM records"
+            " WHERE id = ? AND kind IS NOT NULL",
             record_id,
-            kind,
+        ).fetchone()
+        if row is None:
+            return None
+        kind, state, written, run_sites, published = (
+            _text(value) if value is not None else "" for value in row
         )
-        return met.rowcount == 1
+        return MetRecord(
+            cast(Kind, kind), state, _sites(written), _sites(run_sites), published or None
+        )
+
+    def note_record(self, record_id: str, met: MetRecord) -> None:
+        """Note (or update) what this run knows of a record."""
+        self._run(
+            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)",
+            record_id,
+            met.kind,
+            met.state,
+            ",".join(sorted(met.written)),
+            ",".join(sorted(met.run_sites)),
+            met.published or "",
+        )
 
     def keep_records(self, record_ids: Iterable[str]) -> None:
         """Note the records of a page kept unchanged: they stay."""
-        self._run_many("INSERT OR IGNORE INTO records VALUES (?, NULL)", record_ids)
+        self._run_many("INSERT OR IGNORE INTO records (id) VALUES (?)", record_ids)
 
     def add_orphan_candidates(self, record_ids: Iterable[str]) -> None:
         """Records a removed or changed page held: they go unless another page holds them."""
         self._run_many("INSERT OR IGNORE INTO orphan_candidates VALUES (?)", record_ids)
 
-    def unmet_orphan_candidates(self) -> list[str]:
-        """The candidates no page of this run holds, in order."""
+    def orphan_candidates(self) -> list[tuple[str, bool]]:
+        """The candidates, in order, each with whether a page of this run holds it."""
         rows = self._run(
-            "SELECT id FROM orphan_candidates WHERE id NOT IN (SELECT id FROM records) ORDER BY id"
+            "SELECT id, id IN (SELECT id FROM records) FROM orphan_candidates ORDER BY id"
         )
-        return [_text(record_id) for (record_id,) in self._fetch(rows)]
+        return [(_text(record_id), bool(held)) for record_id, held in self._fetch(rows)]
+
+    def rewritten_records(self) -> list[tuple[str, frozenset[str]]]:
+        """Records whose document this run wrote again, each with its final sites."""
+        rows = self._run("SELECT id, written FROM records WHERE state = ?", REWRITTEN)
+        found = self._fetch(rows)
+        return [(_text(record_id), _sites(_text(written))) for record_id, written in found]
 
     def records_by_kind(self) -> dict[Kind, int]:
         """Distinct records of the pages read this run, by kind (in the order of KINDS)."""
@@ -105,6 +137,33 @@ class RunLedger:
             return rows.fetchall()
         except sqlite3.Error as error:
             raise _ledger_failed(error) from error
+
+
+NEW, COMMITTED, REWRITTEN = "new", "committed", "rewritten"
+
+
+@dataclass(frozen=True)
+class MetRecord:
+    """What an index run knows of a record it met.
+
+    ``state`` says where the record's live document is: ``new`` (written by
+    this run), ``committed`` (in the index before the run, untouched), or
+    ``rewritten`` (written again by this run, its sites grown or shrunk: the
+    documents it had before go at the commit).
+    """
+
+    kind: Kind
+    state: str
+    written: frozenset[str] = frozenset()
+    """The sites the live document names."""
+    run_sites: frozenset[str] = frozenset()
+    """The sites of the pages of this run that hold the record."""
+    published: str | None = None
+    """The date the live document was written with (ISO 8601), if any."""
+
+
+def _sites(joined: str | None) -> frozenset[str]:
+    return frozenset(joined.split(",")) if joined else frozenset()
 
 
 def _stored(text: str) -> bytes:

@@ -13,10 +13,14 @@ import json
 import os
 import re
 import stat
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+
+from indexer.report import Skipped
+from indexer.sites import site_name, site_of_url
+from indexer.timestamps import UnreadableDate, parse_timestamp
 
 PAGE_SUFFIX = ".txt"
 DUMP_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz")
@@ -58,36 +62,29 @@ class Page:
     """A hash of the page's bytes: tells a changed page from a touched one."""
     warnings: tuple[str, ...] = ()
     url: str | None = None
-    timestamp: str | None = None
     line: str | None = None
     """Where a dumped page was found (``dump-path:line``); None for a page file."""
+    published: datetime | None = None
+    """When the page says its article was published (a dump's date field)."""
+    site: str | None = None
+    """The site the page belongs to, as its dump's site field or url says."""
 
 
 @dataclass(frozen=True)
-class Skipped:
-    """A file, or a dumped page, that could not be indexed, and why."""
+class DumpFields:
+    """Which fields of a dump's lines hold what: candidates, the first present wins.
 
-    path: str
-    reason: str
+    The defaults cover the usual crawl layouts: news-please and CC-NEWS
+    (``title``, ``maintext``, ``date_publish``, ``url``, ``source_domain``),
+    C4 and FineWeb (``text``, ``url``, ``timestamp`` or ``date``) and
+    datasets such as the BBC set (``title``, ``body``).
+    """
 
-    @property
-    def category(self) -> str:
-        """The reason without its details ("unreadable", "too large", "not JSON"...)."""
-        return self.reason.split(":")[0].split(" (")[0]
-
-
-@dataclass(frozen=True)
-class PageWarning:
-    """Something odd in a page that was indexed anyway (bad bytes, an impossible stamp)."""
-
-    path: str
-    message: str
-
-
-def skip_reasons(skipped: Iterable[Skipped]) -> str:
-    """How many were skipped for each reason, e.g. "1 binary, 2 empty"."""
-    reasons = Counter(skip.category for skip in skipped)
-    return ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    text: tuple[str, ...] = ("text", "maintext", "body", "content")
+    title: tuple[str, ...] = ("title", "headline")
+    date: tuple[str, ...] = ("date_publish", "published", "date", "timestamp")
+    url: tuple[str, ...] = ("url", "link")
+    site: tuple[str, ...] = ("site", "source_domain", "domain")
 
 
 class UnreadablePage(Exception):
@@ -104,7 +101,7 @@ def find_inputs(paths: Iterable[str | os.PathLike[str]]) -> Iterator[InputFile |
     """
     walked: dict[tuple[int, int], str] = {}
     for given in paths:
-        path = Path(given).absolute()
+        path = Path(os.path.abspath(given))  # absolute, without ".." parts
         if path.is_dir():
             yield from _walk(str(path), walked)
         elif path.exists():
@@ -207,16 +204,17 @@ def decode_page(raw: bytes) -> tuple[str, tuple[str, ...]]:
 
 
 def read_dump(
-    path: str, text_field: str = "text", max_bytes: int = MAX_PAGE_BYTES
+    path: str, fields: DumpFields | None = None, max_bytes: int = MAX_PAGE_BYTES
 ) -> Iterator[Page | Skipped]:
     """Yield the pages of a JSON Lines dump, one per line, streamed.
 
-    A line that is not a JSON object with a string ``text_field`` is skipped
-    with its reason, and so is a line longer than ``max_bytes``, without ever
-    holding more of it in memory; a dump that cannot be opened or
-    decompressed raises :class:`UnreadablePage` (before any page, or where it
-    breaks off).
+    A line that is not a JSON object with a text field (see :class:`DumpFields`)
+    is skipped with its reason, and so is a line longer than ``max_bytes``,
+    without ever holding more of it in memory; a dump that cannot be opened
+    or decompressed raises :class:`UnreadablePage` (before any page, or where
+    it breaks off).
     """
+    fields = fields or DumpFields()
     opener = gzip.open if path.endswith(".gz") else open
     try:
         with opener(path, "rb") as lines:
@@ -233,7 +231,7 @@ def read_dump(
                 if not line.strip():
                     continue
                 try:
-                    yield _dumped_page(line, where, text_field)
+                    yield _dumped_page(line, where, fields)
                 except UnreadablePage as reason:
                     yield Skipped(where, str(reason))
     except (OSError, EOFError) as error:
@@ -241,22 +239,75 @@ def read_dump(
         raise UnreadablePage(f"unreadable: {why}") from error
 
 
-def _dumped_page(line: bytes, where: str, text_field: str) -> Page:
+def _dumped_page(line: bytes, where: str, fields: DumpFields) -> Page:
     try:
         record = json.loads(line)
     except ValueError as error:
         raise UnreadablePage(f"not JSON: {error}") from error
     if not isinstance(record, dict):
         raise UnreadablePage("not a JSON object")
-    text = record.get(text_field)
-    if not isinstance(text, str):
-        raise UnreadablePage(f"no text in field {text_field!r}")
-    raw = text.encode("utf-8", errors="surrogatepass")
+    text = _first_text(record, fields.text)
+    if text is None:
+        raise UnreadablePage(
+            f"no text field ({_field_list('text', fields.text)}; this line has"
+            f" {_field_names(record)}): name it with --text-field"
+        )
     if not text.strip():
         raise UnreadablePage("empty")
     if "\x00" in text[:_BINARY_SNIFF_BYTES]:
         raise UnreadablePage("binary")
-    url = record.get("url") if isinstance(record.get("url"), str) else None
-    stamp = record.get("timestamp")
-    timestamp = str(stamp) if stamp is not None else None
-    return Page(url or where, text, digest_of(raw), (), url, timestamp, where)
+    title = _first_text(record, fields.title)
+    if title is not None and title.strip() and _first_line(text) != title.strip():
+        text = f"{title.strip()}\n{text}"
+    url = _first_text(record, fields.url)
+    warnings: tuple[str, ...] = ()
+    published = None
+    stamp = _first_present(record, fields.date)
+    if stamp is not None:
+        try:
+            published = parse_timestamp(stamp)
+        except UnreadableDate as error:
+            warnings = (f"{where}: {error}; the article is undated",)
+    site = _first_text(record, fields.site)
+    raw = line.strip()
+    return Page(
+        url or where,
+        text,
+        digest_of(raw),
+        warnings,
+        url,
+        where,
+        published,
+        site_name(site) if site else site_of_url(url),
+    )
+
+
+def _first_present(record: dict[str, object], names: tuple[str, ...]) -> object | None:
+    """The value of the first of ``names`` the record has (not null)."""
+    for name in names:
+        value = record.get(name)
+        if value is not None:
+            return value
+    return None
+
+
+def _first_text(record: dict[str, object], names: tuple[str, ...]) -> str | None:
+    value = _first_present(record, names)
+    return value if isinstance(value, str) else None
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.split("\n") if line.strip()), "")
+
+
+def _field_list(what: str, names: tuple[str, ...]) -> str:
+    return f"{what} is read from " + " or ".join(repr(name) for name in names)
+
+
+def _field_names(record: dict[str, object], shown: int = 8) -> str:
+    names = sorted(record)
+    if not names:
+        return "no field"
+    listed = ", ".join(repr(name) for name in names[:shown])
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return f"{listed}{more}"

@@ -18,10 +18,28 @@ KINDS: tuple[Kind, ...] = ("article", "headline", "footer")
 
 @dataclass(frozen=True, order=True)
 class Source:
-    """Where a record was seen: a page and the 1-based line its text starts on."""
+    """Where a record was seen: a page, the 1-based line its text starts on, and
+    the site the page belongs to (if known)."""
 
     path: str
     line: int
+    site: str | None = None
+
+
+def sites_of(sources: tuple[Source, ...]) -> tuple[str, ...]:
+    """The distinct sites of these sources, sorted."""
+    return tuple(sorted({source.site for source in sources if source.site}))
+
+
+class _SeenOnPages:
+    """What every record knows of the pages it was seen on."""
+
+    sources: tuple[Source, ...]
+
+    @property
+    def sites(self) -> tuple[str, ...]:
+        """The sites of the pages it was seen on, sorted."""
+        return sites_of(self.sources)
 
 
 def record_id(kind: Kind, *parts: str) -> str:
@@ -31,32 +49,31 @@ def record_id(kind: Kind, *parts: str) -> str:
 
 
 @dataclass(frozen=True)
-class Article:
-    """A page's article: its caption line and its paragraphs."""
+class Article(_SeenOnPages):
+    """A page's article: its caption line, its paragraphs and, when its page
+    says, when it was published (timezone-aware UTC)."""
 
     title: str
     paragraphs: tuple[str, ...]
     sources: tuple[Source, ...] = ()
     id: str = field(default="", compare=False)
+    published: datetime | None = None
     kind: ClassVar[Kind] = "article"
 
     def __post_init__(self) -> None:
         if not self.id:
             object.__setattr__(self, "id", record_id("article", self.title, *self.paragraphs))
+        if self.published is not None and self.published.tzinfo is None:
+            raise ValueError("Article.published must be timezone-aware (UTC)")
 
     @property
     def text(self) -> str:
         """The paragraphs, separated by blank lines."""
         return "\n\n".join(self.paragraphs)
 
-    @property
-    def published(self) -> datetime | None:
-        """Articles carry no date of their own on these pages."""
-        return None
-
 
 @dataclass(frozen=True)
-class Headline:
+class Headline(_SeenOnPages):
     """One ticker entry: the headline and its stamp's time (timezone-aware UTC)."""
 
     text: str
@@ -79,7 +96,7 @@ class Headline:
 
 
 @dataclass(frozen=True)
-class Footer:
+class Footer(_SeenOnPages):
     """Site boilerplate, each distinct line once, kept apart from the content."""
 
     lines: tuple[str, ...]

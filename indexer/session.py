@@ -7,29 +7,34 @@ import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from whoosh import query as whoosh_query
+from whoosh.reading import SegmentReader
 from whoosh.writing import CLEAR
 
 from indexer import lock
 from indexer.codec import NewsdexCodec
 from indexer.creation import open_for_writing
 from indexer.errors import IndexDamaged
-from indexer.ledger import RunLedger
+from indexer.ledger import COMMITTED, NEW, REWRITTEN, MetRecord, RunLedger
 from indexer.merge import BackgroundMerge, merge_policy
 from indexer.processes import can_spawn
-from indexer.records import Record
+from indexer.records import Article, Record
 from indexer.storage import (
     INDEX_NAME,
     PAGE_KIND,
     PageEntry,
     document_to_page,
+    joined_sites,
     page_document_id,
     page_to_document,
     pages_of,
     record_to_document,
+    sites_of_document,
 )
 from indexer.writers import (
     PooledSegmentWriter,
@@ -166,15 +171,69 @@ class IndexSession:
         }
 
     def put_page(self, page: PageEntry, records: Iterable[Record]) -> None:
-        """Record a page read in this run, and write the records not yet indexed."""
+        """Record a page read in this run, and write the records not yet indexed.
+
+        A record is written by the first page of the run that holds it, unless
+        the index has it already; written again when a page of a site it does
+        not name yet holds it (a headline seen on several sites names them all).
+        """
         with self._disk_errors():
             self._forget_page(page.key)
             for record in records:
-                # Written by the first page of the run that holds it, unless
-                # the index has it already.
-                if self.ledger.meet_record(record.id, record.kind) and not self._indexed(record.id):
-                    self._add(record_to_document(record))
+                met = self.ledger.met_record(record.id) or self._first_meeting(record, page.site)
+                if page.site is not None and page.site not in met.run_sites:
+                    met = replace(met, run_sites=met.run_sites | {page.site})
+                    if page.site not in met.written:
+                        met = self._rewrite(record.id, met, met.written | {page.site}, record)
+                    self.ledger.note_record(record.id, met)
             self._add(page_to_document(page))
+
+    def _first_meeting(self, record: Record, site: str | None) -> MetRecord:
+        """Write a record the index lacks, or learn what the index holds of it."""
+        committed = self._committed_document(record.id)
+        if committed is None:
+            sites = {site} if site is not None else set()
+            self._add(record_to_document(record, sites))
+            published = record.published.isoformat() if record.published is not None else None
+            met = MetRecord(record.kind, NEW, frozenset(sites), frozenset(sites), published)
+        else:
+            written = frozenset(sites_of_document(committed))
+            met = MetRecord(record.kind, COMMITTED, written, frozenset(), None)
+        self.ledger.note_record(record.id, met)
+        return met
+
+    def _rewrite(
+        self, record_id: str, met: MetRecord, sites: frozenset[str], record: Record | None = None
+    ) -> MetRecord:
+        """Write the record again, naming ``sites``; the documents it had go.
+
+        Its content comes from the index as the run found it, else from
+        ``record`` (a page of this run), with the date it was first written
+        with. A committed document is deleted now; one this run wrote cannot
+        be (Whoosh deletes only in committed segments), so it goes at the
+        commit, which keeps the one naming the final sites.
+        """
+        committed = self._committed_document(record_id)
+        if committed is not None:
+            document = {name: value for name, value in committed.items() if name != "site"}
+            if sites:
+                document["site"] = joined_sites(sites)
+        else:
+            assert record is not None, "a record this run wrote came from one of its pages"
+            if met.published is not None and isinstance(record, Article):
+                record = replace(record, published=datetime.fromisoformat(met.published))
+            document = record_to_document(record, sites)
+        if met.state == COMMITTED:
+            self._delete(record_id)
+        self._add(document)
+        return replace(met, state=REWRITTEN, written=sites)
+
+    def _committed_document(self, record_id: str) -> dict[str, Any] | None:
+        """The record's stored fields in the index as it was when the run began."""
+        if not self._indexed(record_id):
+            return None
+        fields: dict[str, Any] = self._searcher.document(id=record_id)
+        return fields
 
     def keep_page(self, key: str, mtime_ns: int) -> None:
         """A page file touched, its content unchanged: remember its new time."""
@@ -199,17 +258,11 @@ class IndexSession:
         """
         try:
             with self._disk_errors():
-                for record_id in self.ledger.unmet_orphan_candidates():
-                    surviving = (
-                        number
-                        for number in pages_of(self._searcher, record_id)
-                        if number not in self._replaced_pages
-                    )
-                    if next(surviving, None) is None:
-                        self._delete(record_id)
+                self._settle_orphan_candidates()
         except BaseException:
             self.cancel()
             raise
+        self._writer.before_commit = self._delete_rewritten
         try:
             self._searcher.close()
             failure: OSError | None = None
@@ -252,6 +305,62 @@ class IndexSession:
             )
         self.documents = documents
         return documents
+
+    def _settle_orphan_candidates(self) -> None:
+        """The records of pages this run forgot: each goes if no page holds it
+        any more, and names only the sites of the pages that still do."""
+        pages_at: dict[str, set[int]] = {}
+        for record_id, held in self.ledger.orphan_candidates():
+            surviving = {
+                number
+                for number in pages_of(self._searcher, record_id)
+                if number not in self._replaced_pages
+            }
+            if not held and not surviving:
+                self._delete(record_id)
+                continue
+            committed = self._committed_document(record_id)
+            met = self.ledger.met_record(record_id) if held else None
+            if met is None:
+                if committed is None:
+                    continue  # on pages kept unchanged only: nothing of it changed
+                written = frozenset(sites_of_document(committed))
+                met = MetRecord(committed["kind"], COMMITTED, written)
+            kept = frozenset(
+                site
+                for site in met.written
+                if site in met.run_sites or surviving & self._pages_at(site, pages_at)
+            )
+            if kept != met.written:
+                rewritten = self._rewrite(record_id, met, kept)
+                if held:
+                    self.ledger.note_record(record_id, rewritten)
+
+    def _pages_at(self, site: str, known: dict[str, set[int]]) -> set[int]:
+        """The committed page documents of a site (found once a commit)."""
+        if site not in known:
+            term = whoosh_query.Term("page_site", site)
+            known[site] = set(self._searcher.docs_for_query(term))
+        return known[site]
+
+    def _delete_rewritten(self, segments: list[Any]) -> None:
+        """Delete, in the segments this run wrote, the documents of records it
+        wrote again: all but the one naming the record's final sites."""
+        rewritten = self.ledger.rewritten_records()
+        for segment in segments if rewritten else ():
+            reader = SegmentReader(self._index.storage, self._index.schema, segment)
+            try:
+                for record_id, sites in rewritten:
+                    if ("id", record_id) not in reader:
+                        continue
+                    for number in reader.postings("id", record_id).all_ids():
+                        if segment.is_deleted(number):
+                            continue
+                        if frozenset(sites_of_document(reader.stored_fields(number))) != sites:
+                            segment.delete_document(number)
+                            self._deleted += 1
+            finally:
+                reader.close()
 
     def cancel(self) -> None:
         """Leave the index as it was (or not there at all, if this run made it)."""

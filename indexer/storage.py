@@ -18,7 +18,7 @@ import os
 import pickle
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,7 +36,7 @@ from indexer.errors import IndexDamaged, IndexNotFound, NotAnIndex
 from indexer.records import Article, Footer, Headline, Record, Source
 from indexer.version import __version__
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 """Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
 
 MARKER_FILE = "newsdex.json"
@@ -53,6 +53,14 @@ def _records_field() -> KEYWORD:
     records = KEYWORD(commas=True, scorable=False)
     records.format = Existence()
     return records
+
+
+def _sites_field() -> KEYWORD:
+    """The sites a record was seen on, comma-separated: filtered and counted by,
+    never scored; stored, so a hit names them without reading its pages."""
+    sites = KEYWORD(commas=True, scorable=False, stored=True)
+    sites.format = Existence()
+    return sites
 
 
 def _text_field(analyzer: Any) -> TEXT:
@@ -77,9 +85,11 @@ def build_schema() -> Schema:
         boilerplate=_text_field(stemming),
         # Whoosh drops time zones silently: always naive UTC in the index.
         published=DATETIME(stored=True, sortable=True),
+        site=_sites_field(),
         # Page documents only: the ids of the records the page yields, its
-        # key (path or url) and its bookkeeping as JSON.
+        # site, its key (path or url) and its bookkeeping as JSON.
         records=_records_field(),
+        page_site=ID,
         page=STORED,
         data=STORED,
     )
@@ -104,7 +114,9 @@ class PageEntry:
     skipped: str | None = None
     warnings: tuple[str, ...] = ()
     url: str | None = None
-    timestamp: str | None = None
+    published: str | None = None
+    """When the page says its article was published (ISO 8601, UTC)."""
+    site: str | None = None
     is_dump: bool = False
 
 
@@ -115,18 +127,33 @@ def to_naive_utc(moment: datetime) -> datetime:
     return moment
 
 
-def record_to_document(record: Record) -> dict[str, Any]:
-    """The stored and indexed fields of one record (its sources live on page documents)."""
+def record_to_document(record: Record, sites: Iterable[str] = ()) -> dict[str, Any]:
+    """The stored and indexed fields of one record, seen on pages of ``sites``
+    (its sources live on page documents)."""
     document: dict[str, Any] = {"id": record.id, "kind": record.kind}
     if isinstance(record, Headline):
         document["title"] = record.text
-        document["published"] = to_naive_utc(record.published)
     elif isinstance(record, Article):
         document["title"] = record.title
         document["body"] = record.text
     else:
         document["boilerplate"] = record.text
+    if record.published is not None:
+        document["published"] = to_naive_utc(record.published)
+    if sites := joined_sites(sites):
+        document["site"] = sites
     return document
+
+
+def joined_sites(sites: Iterable[str]) -> str:
+    """Sites as the ``site`` field holds them: sorted, comma-separated."""
+    return ",".join(sorted(set(sites)))
+
+
+def sites_of_document(fields: dict[str, Any]) -> tuple[str, ...]:
+    """The sites a record's stored document names."""
+    joined = fields.get("site")
+    return tuple(joined.split(",")) if joined else ()
 
 
 def document_to_record(fields: dict[str, Any], sources: tuple[Source, ...] = ()) -> Record:
@@ -138,7 +165,9 @@ def document_to_record(fields: dict[str, Any], sources: tuple[Source, ...] = ())
     if kind == "article":
         body = fields.get("body", "")
         paragraphs = tuple(body.split("\n\n")) if body else ()
-        return Article(fields["title"], paragraphs, sources, id=fields["id"])
+        published = fields.get("published")
+        when = published.replace(tzinfo=UTC) if published is not None else None
+        return Article(fields["title"], paragraphs, sources, id=fields["id"], published=when)
     lines = fields.get("boilerplate", "")
     return Footer(tuple(lines.split("\n")) if lines else (), sources, id=fields["id"])
 
@@ -165,7 +194,8 @@ def page_to_document(page: PageEntry) -> dict[str, Any]:
         "skipped": page.skipped,
         "warnings": list(page.warnings),
         "url": page.url,
-        "timestamp": page.timestamp,
+        "published": page.published,
+        "site": page.site,
         "is_dump": page.is_dump,
     }
     data.update((name, value) for name, value in optional.items() if value)
@@ -177,6 +207,8 @@ def page_to_document(page: PageEntry) -> dict[str, Any]:
     }
     if page.records:
         document["records"] = ",".join(record_id for record_id, _ in page.records)
+    if page.site:
+        document["page_site"] = page.site
     return document
 
 
@@ -195,7 +227,8 @@ def document_to_page(fields: dict[str, Any], *, with_records: bool = True) -> Pa
         skipped=data.get("skipped"),
         warnings=tuple(data.get("warnings", ())),
         url=data.get("url"),
-        timestamp=data.get("timestamp"),
+        published=data.get("published"),
+        site=data.get("site"),
         is_dump=data.get("is_dump", False),
     )
 

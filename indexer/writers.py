@@ -7,6 +7,7 @@ import errno
 import gc
 import queue
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +40,29 @@ def _use_newsdex_pool(writer: SegmentWriter, limitmb: float) -> None:
     writer.pool = PostingsPool(writer.storage.folder, int(limitmb * 1024 * 1024))
 
 
+SegmentsHook = Callable[[list[Any]], None]
+"""Told, at the commit, the segments a writer wrote, before they are committed."""
+
+
 class PooledSegmentWriter(SegmentWriter):  # type: ignore[misc]
     """Whoosh's writer, pooling postings with :class:`PostingsPool`."""
+
+    before_commit: SegmentsHook | None = None
 
     def __init__(self, index: Any, limitmb: float = 128, **kwargs: Any) -> None:
         super().__init__(index, limitmb=limitmb, **kwargs)
         _use_newsdex_pool(self, limitmb)
+        self._written: list[Any] = []
+
+    def _finalize_segment(self) -> Any:
+        segment = super()._finalize_segment()
+        self._written.append(segment)
+        return segment
+
+    def _commit_toc(self, segments: Any) -> None:
+        if self.before_commit is not None:
+            self.before_commit(self._written)
+        super()._commit_toc(segments)
 
 
 class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
@@ -104,6 +122,7 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
     newsdex's postings pool in each, and a job queue that cannot hang the run."""
 
     jobqueue: Any  # Whoosh's queue, then the watched one the parent puts jobs on
+    before_commit: SegmentsHook | None = None
 
     def __init__(self, index: Any, limitmb: float = 128, **kwargs: Any) -> None:
         super().__init__(index, limitmb=limitmb, **kwargs)
@@ -133,6 +152,9 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
         failed = [task.exitcode for task in self.tasks if task.exitcode != 0]
         if failed:
             raise OSError(errno.ECHILD, f"a writer process failed (exit status {failed[0]})")
+        if self.before_commit is not None:
+            # Only first builds write in several processes: every segment is new.
+            self.before_commit(list(segments))
         super()._commit_toc(segments)
 
     def cancel(self) -> None:

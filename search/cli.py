@@ -11,6 +11,7 @@ import difflib
 import functools
 import math
 import os
+import shutil
 import sys
 import time
 import urllib.parse
@@ -25,7 +26,7 @@ from indexer.errors import NewsdexError
 from indexer.pages import MAX_PAGE_BYTES
 from search import render
 from search.options import SORTS
-from search.results import SearchResults
+from search.results import COUNT_BY, SearchResults
 
 if TYPE_CHECKING:
     from search.index import Index
@@ -138,6 +139,83 @@ until_option = click.option(
 offset_option = click.option(
     "--offset", type=click.IntRange(min=0), default=0, help="Skip the first N hits."
 )
+sites_option = click.option(
+    "--site",
+    "sites",
+    multiple=True,
+    metavar="SITE",
+    help="Only records seen on pages of SITE (repeat for any of several).",
+)
+kind_option = click.option(
+    "--kind",
+    type=click.Choice(["article", "headline", "footer", "all"]),
+    default=None,
+    help="What to search [default: articles and headlines].",
+)
+any_option = click.option(
+    "--any",
+    "any_word",
+    is_flag=True,
+    help="Records with any of the words, those with more of them first (for questions).",
+)
+
+
+_DUMP_OPTIONS = [
+    click.option(
+        "--text-field",
+        metavar="NAMES",
+        help="Dumps: the field holding a page's text [default: text,maintext,body,content].",
+    ),
+    click.option(
+        "--title-field",
+        metavar="NAMES",
+        help="Dumps: the field holding the article's title [default: title,headline].",
+    ),
+    click.option(
+        "--date-field",
+        metavar="NAMES",
+        help="Dumps: the field holding when it was published"
+        " [default: date_publish,published,date,timestamp].",
+    ),
+    click.option(
+        "--url-field", metavar="NAMES", help="Dumps: the field holding its url [default: url,link]."
+    ),
+    click.option(
+        "--site-field",
+        metavar="NAMES",
+        help="Dumps: the field naming its site [default: site,source_domain,domain].",
+    ),
+    click.option(
+        "--site",
+        metavar="NAME",
+        help="The site of the pages read in this run that do not say theirs"
+        " (a dump's site field, else its url's host, does).",
+    ),
+]
+
+
+def dump_options(command: F) -> F:
+    """The options naming a dump's fields and the run's site, given to
+    ``command`` as ``fields`` (:class:`indexer.DumpFields`) and ``site``."""
+
+    @functools.wraps(command)
+    def with_fields(
+        *args: Any,
+        text_field: str | None,
+        title_field: str | None,
+        date_field: str | None,
+        url_field: str | None,
+        site_field: str | None,
+        **kwargs: Any,
+    ) -> Any:
+        fields = _dump_fields(
+            text=text_field, title=title_field, date=date_field, url=url_field, site=site_field
+        )
+        return command(*args, fields=fields, **kwargs)
+
+    for option in reversed(_DUMP_OPTIONS):
+        with_fields = option(with_fields)
+    return with_fields  # type: ignore[return-value]
 
 
 def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -205,12 +283,7 @@ def cli() -> None:
     show_default=True,
     help="Seconds to wait for another process writing the index.",
 )
-@click.option(
-    "--text-field",
-    default="text",
-    show_default=True,
-    help="The field holding a page's text in JSON Lines dumps.",
-)
+@dump_options
 @click.option(
     "--max-page-mb",
     type=click.FloatRange(min=0, min_open=True, max=MAX_PAGE_MB_ALLOWED),
@@ -226,7 +299,8 @@ def index(
     index_dir: Path | None,
     rebuild: bool,
     wait: float,
-    text_field: str,
+    fields: indexer.DumpFields,
+    site: str | None,
     max_page_mb: float,
     quiet: bool,
 ) -> None:
@@ -234,15 +308,19 @@ def index(
 
     With no PATHS, index the seed pages bundled with newsdex. Running it again
     reads only new and changed files and removes pages that disappeared from
-    PATHS. Dumps (.jsonl, .jsonl.gz, .json.gz) hold one page per line, in the
-    field --text-field; a dumped page is known by its "url", else by its line.
-    A progress bar (on a terminal) and a summary go to stderr.
+    PATHS. Dumps (.jsonl, .jsonl.gz, .json.gz) hold one page per line; their
+    fields are found by the usual names (news-please, C4, FineWeb...) or named
+    with the --*-field options (NAMES: one name, or several, comma-separated,
+    the first present wins). A dumped page is known by its url, else by its
+    line. A progress bar (on a terminal) and a summary go to stderr.
 
     \b
     Example:
         newsdex index ~/crawl/site-a ~/crawl/site-b
-        newsdex index --text-field content dumps/2018-12.jsonl.gz
+        newsdex index --site arabstoday.net ~/crawl/arabstoday
+        newsdex index --text-field content --date-field crawled dumps/2018-12.jsonl.gz
     """
+
     bar = _ProgressBar(wait) if not quiet and _stderr_is_a_terminal() else None
     try:
         report = indexer.index_paths(
@@ -250,7 +328,8 @@ def index(
             index=index_dir,
             rebuild=rebuild,
             wait_seconds=wait,
-            text_field=text_field,
+            fields=fields,
+            site=site,
             max_page_bytes=max(1, int(max_page_mb * MEGABYTE)),
             progress=bar,
         )
@@ -265,6 +344,19 @@ def index(
         for warning in report.warnings:
             click.echo(f"warning {warning.path}: {warning.message}", err=True)
         click.echo(report.summary(), err=True)
+
+
+def _dump_fields(**named: str | None) -> indexer.DumpFields:
+    """The dump fields the options name, the usual names for the others."""
+    given = {
+        what: tuple(name.strip() for name in names.split(",") if name.strip())
+        for what, names in named.items()
+        if names is not None
+    }
+    for what, names in given.items():
+        if not names:
+            raise click.BadParameter("give a field name", param_hint=f"--{what}-field")
+    return indexer.DumpFields(**given)
 
 
 def _stderr_is_a_terminal() -> bool:
@@ -323,23 +415,14 @@ def _echo_skipped(skipped: Iterable[indexer.Skipped]) -> None:
 
 @cli.command(context_settings=QUERY_WORDS)
 @click.argument("query", nargs=-1, required=True, callback=_query_words)
-@click.option(
-    "--kind",
-    type=click.Choice(["article", "headline", "footer", "all"]),
-    default=None,
-    help="What to search [default: articles and headlines].",
-)
+@kind_option
 @since_option
 @until_option
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @offset_option
-@click.option(
-    "--any",
-    "any_word",
-    is_flag=True,
-    help="Records with any of the words, those with more of them first (for questions).",
-)
+@any_option
+@sites_option
 @json_option
 @color_option
 @index_option
@@ -353,6 +436,7 @@ def search(
     limit: int,
     offset: int,
     any_word: bool,
+    sites: tuple[str, ...],
     as_json: bool,
     color: str,
     index_dir: Path | None,
@@ -379,6 +463,7 @@ def search(
             limit=limit,
             offset=offset,
             match="any" if any_word else "all",
+            site=sites or None,
         )
     _print_results(results, as_json, _use_color(color))
 
@@ -389,6 +474,7 @@ def search(
 @until_option
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True)
 @offset_option
+@sites_option
 @json_option
 @color_option
 @index_option
@@ -399,6 +485,7 @@ def headlines(
     until: str | None,
     limit: int,
     offset: int,
+    sites: tuple[str, ...],
     as_json: bool,
     color: str,
     index_dir: Path | None,
@@ -411,8 +498,77 @@ def headlines(
         newsdex headlines brexit --until 2018-12-13T23:59
     """
     with _open(index_dir) as opened:
-        results = opened.headlines(query, since=since, until=until, limit=limit, offset=offset)
+        results = opened.headlines(
+            query, since=since, until=until, limit=limit, offset=offset, site=sites or None
+        )
     _print_results(results, as_json, _use_color(color))
+
+
+@cli.command(context_settings=QUERY_WORDS)
+@click.argument("query", nargs=-1, callback=_query_words)
+@click.option(
+    "--by",
+    type=click.Choice(COUNT_BY),
+    default="day",
+    show_default=True,
+    help="Count by the period of the records' dates (UTC), by site or by kind.",
+)
+@kind_option
+@since_option
+@until_option
+@sites_option
+@any_option
+@json_option
+@color_option
+@index_option
+@_library_errors
+def count(
+    query: str,
+    by: str,
+    kind: str | None,
+    since: str | None,
+    until: str | None,
+    sites: tuple[str, ...],
+    any_word: bool,
+    as_json: bool,
+    color: str,
+    index_dir: Path | None,
+) -> None:
+    """How many records match (all of them without a QUERY), over time, by site or kind.
+
+    A terminal gets a bar chart, a row a period from the first to the last
+    (empty ones as 0), records without a date last; --json prints JSON Lines,
+    {"key": ..., "count": ...}, the undated with the key null. Every match is
+    counted.
+
+    \b
+    Example:
+        newsdex count brexit --by month
+        newsdex count --by site --since 2019-01-01
+        newsdex count "yellow vest" --by day --json
+    """
+    with _open(index_dir) as opened:
+        counts = opened.count(
+            query,
+            by=by,  # type: ignore[arg-type]
+            kind=kind,  # type: ignore[arg-type]
+            since=since,
+            until=until,
+            site=sites or None,
+            match="any" if any_word else "all",
+        )
+    if as_json:
+        _echo_lines(render.json_line(row) for row in render.counts_json(counts))
+    else:
+        width = shutil.get_terminal_size().columns
+        chart = render.counts_chart(counts, min(width, 100), _use_color(color))
+        if chart:
+            click.echo(chart, color=_use_color(color))
+    if counts.total:
+        click.echo(f"{counts.total:,} records", err=True)
+    else:
+        click.echo("no records", err=True)
+        raise click.exceptions.Exit(EXIT_NOTHING)
 
 
 def _print_results(results: SearchResults, as_json: bool, color: bool) -> None:
@@ -462,15 +618,19 @@ def show(record_id: str, as_json: bool, index_dir: Path | None) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@dump_options
 @json_option
 @_library_errors
-def split(files: tuple[Path, ...], as_json: bool) -> None:
+def split(
+    files: tuple[Path, ...], fields: indexer.DumpFields, site: str | None, as_json: bool
+) -> None:
     """Show the records pages yield, without indexing them.
 
-    Exits 2 if no file could be read.
+    Takes the options `newsdex index` takes for dumps. Exits 2 if no file
+    could be read.
     """
     read_any = False
-    for page in indexer.split_files(files):
+    for page in indexer.split_files(files, fields, site=site):
         if isinstance(page, indexer.Skipped):
             _echo_skipped([page])
             continue

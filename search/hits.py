@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from indexer.segment import MAX_TITLE_CHARACTERS
-from indexer.storage import document_to_record, pages_of
+from indexer.storage import document_to_record, pages_of, sites_of_document
 from search.matches import match_spans
 from search.results import Hit
 from search.snippets import lead, make_snippet, whole_snippet
@@ -51,4 +51,5 @@ def make_hit(
         tuple(sources),
         snippet,
         pages,
+        sites_of_document(fields),
     )

@@ -7,21 +7,23 @@ done (or use it as a context manager).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from whoosh import query as whoosh_query
+from whoosh.util.times import long_to_datetime
 
 from indexer.errors import QueryError, RecordNotFound
 from indexer.location import index_directory
-from indexer.pages import PageWarning, Skipped
 from indexer.records import KINDS, Record, Source
+from indexer.report import PageWarning, Skipped
 from indexer.storage import PAGE_KIND, document_to_page, document_to_record, open_storage, pages_of
+from search.counting import UNDATED, DateColumn, count_matches
 from search.dates import DateLike
-from search.filters import Filters
+from search.filters import Filters, Sites
 from search.hits import make_hit
 from search.options import MATCHES, SORTS, KindFilter, Match, Sort, fields_of, wanted_kinds
 from search.query import QueryParser, positive_terms, words_of
@@ -31,10 +33,11 @@ from search.ranking import (
     BM25F,
     FIELD_WEIGHTS,
     date_order,
+    matching,
     rank_words,
     search_every_match,
 )
-from search.results import IndexStats, SearchResults
+from search.results import COUNT_BY, CountBy, Counts, IndexStats, SearchResults
 from search.suggestions import Speller
 
 STEMS_CACHED = 65536
@@ -74,6 +77,7 @@ class Index:
         self._searcher = searcher
         self._filters = Filters(searcher)
         self._speller = Speller(searcher, self._analyzer)
+        self._dates = DateColumn(searcher)
 
     def __enter__(self) -> Index:
         return self
@@ -113,6 +117,7 @@ class Index:
         limit: int = 10,
         offset: int = 0,
         match: Match = "all",
+        site: Sites = None,
     ) -> SearchResults:
         """Ranked (BM25F) search; every word must match unless ``OR`` or ``match`` says otherwise.
 
@@ -127,30 +132,25 @@ class Index:
         :param match: ``"all"``: a record must have every word; ``"any"``: at
             least one, records with more of them (and rarer ones) first, for
             questions and other natural-language queries
+        :param site: keep records seen on pages of this site (or of any of these)
         :raises QueryError: the query, a date or another argument cannot be understood
         """
         _check_arguments(kind, sort, limit, offset, match)
         parsed = self._parse(query, kind, match)
-        results = self._run(query, parsed, kind, since, until, sort, limit, offset)
+        where = _Where(kind, since, until, site)
+        results = self._run(query, parsed, where, sort, limit, offset)
         if results.total == 0:
-            suggestion = self._suggest(query, kind, since, until)
-            any_total = self._any_total(query, parsed, kind, since, until) if match == "all" else 0
+            suggestion = self._suggest(query, where)
+            any_total = self._any_total(query, parsed, where) if match == "all" else 0
             return SearchResults(query, 0, offset, (), suggestion, any_total=any_total)
         return results
 
-    def _any_total(
-        self,
-        query: str,
-        parsed: whoosh_query.Query,
-        kind: KindFilter,
-        since: DateLike | None,
-        until: DateLike | None,
-    ) -> int:
+    def _any_total(self, query: str, parsed: whoosh_query.Query, where: _Where) -> int:
         """How many records have at least one of the words, when that differs from all."""
-        any_parsed = self._parse(query, kind, "any")
+        any_parsed = self._parse(query, where.kind, "any")
         if any_parsed == parsed:
             return 0
-        return self._run(query, any_parsed, kind, since, until, "relevance", 1, 0).total
+        return self._run(query, any_parsed, where, "relevance", 1, 0).total
 
     def headlines(
         self,
@@ -160,12 +160,14 @@ class Index:
         until: DateLike | None = None,
         limit: int = 20,
         offset: int = 0,
+        site: Sites = None,
     ) -> SearchResults:
         """Dated headlines, newest first; all of them when there is no query."""
         if query is None or not query.strip():
             _check_arguments("headline", "newest", limit, offset, "all")
             every = whoosh_query.Term("kind", "headline")
-            return self._run(None, every, "headline", since, until, "newest", limit, offset)
+            where = _Where("headline", since, until, site)
+            return self._run(None, every, where, "newest", limit, offset)
         return self.search(
             query,
             kind="headline",
@@ -174,7 +176,55 @@ class Index:
             sort="newest",
             limit=limit,
             offset=offset,
+            site=site,
         )
+
+    def count(
+        self,
+        query: str | None = None,
+        *,
+        by: CountBy = "day",
+        kind: KindFilter = None,
+        since: DateLike | None = None,
+        until: DateLike | None = None,
+        site: Sites = None,
+        match: Match = "all",
+    ) -> Counts:
+        """How many records match (all records, without a query), by the ``day``,
+        ``week``, ``month`` or ``year`` of their date (UTC), by ``site`` or by
+        ``kind``: every match counted, none read from its stored document.
+
+        Periods run from the first to the last with a match, empty ones as 0;
+        matches without a date are counted apart (``Counts.undated``).
+        """
+        _check_arguments(kind, "relevance", 1, 0, match)
+        if by not in COUNT_BY:
+            raise QueryError(f"unknown count by {by!r}", hint=f"use one of {', '.join(COUNT_BY)}")
+        where = _Where(kind, since, until, site)
+        numbers = self._matches(query, where, match)
+        sites = [_text(term) for term in self._searcher.reader().lexicon("site")]
+        return count_matches(numbers, by, self._filters, self._dates, wanted_kinds(kind), sites)
+
+    def _matches(self, query: str | None, where: _Where, match: Match) -> list[int]:
+        """Every document that matches, within the kinds, dates and sites asked for."""
+        restriction = self._filters.restrict(*where)
+        if restriction is None:
+            return []
+        found: Iterable[int]
+        if query is None or not query.strip():
+            every = [self._filters.documents_of(kind) for kind in wanted_kinds(where.kind)]
+            found = set().union(*every)
+        else:
+            parsed = self._parse(query, where.kind, match)
+            words = words_of(parsed)
+            ranked = matching(self._searcher, words) if words is not None else None
+            found = ranked[0] if ranked is not None else self._searcher.docs_for_query(parsed)
+        keep, leave_out = restriction.get("filter"), restriction.get("mask")
+        return [
+            number
+            for number in found
+            if (keep is None or number in keep) and (not leave_out or number not in leave_out)
+        ]
 
     def record(self, record_id: str) -> Record:
         """The whole record with this id, with every page (and line) it was seen on."""
@@ -189,7 +239,7 @@ class Index:
         for number in pages_of(self._searcher, record_id):
             page = document_to_page(self._searcher.stored_fields(number))
             lines = (line for found, line in page.records if found == record_id)
-            sources.append(Source(page.key, next(lines, 0)))
+            sources.append(Source(page.key, next(lines, 0), page.site))
         return document_to_record(fields, tuple(sorted(sources)))
 
     def stats(self) -> IndexStats:
@@ -207,9 +257,11 @@ class Index:
                 occurrences += sum(1 for found, _ in page.records if found.startswith("h-"))
             else:
                 skipped.append(Skipped(page.key, page.skipped))
-        records = {
-            kind: sum(1 for _ in self._searcher.docs_for_query(whoosh_query.Term("kind", kind)))
-            for kind in KINDS
+        records = {kind: len(self._filters.documents_of(kind)) for kind in KINDS}
+        reader = self._searcher.reader()
+        sites = {
+            site: len(self._filters.documents_at([site]))
+            for site in (_text(term) for term in reader.lexicon("site"))
         }
         size = sum(_file_size(path) for path in self.directory.iterdir())
         return IndexStats(
@@ -222,13 +274,20 @@ class Index:
             self._published_end(newest=True),
             tuple(sorted(warnings, key=lambda warning: warning.path)),
             tuple(sorted(skipped, key=lambda skip: skip.path)),
-            sum(1 for reader, _ in self._searcher.reader().leaf_readers() if reader.segment()),
+            sum(1 for leaf, _ in reader.leaf_readers() if leaf.segment()),
+            {site: count for site, count in sorted(sites.items(), key=lambda s: (-s[1], s[0]))},
         )
 
     def _published_end(self, *, newest: bool) -> datetime | None:
-        every = whoosh_query.Term("kind", "headline")
-        found = self._searcher.search(every, sortedby="published", reverse=newest, limit=1)
-        return _aware(found[0]["published"]) if len(found) else None
+        """The newest (or oldest) date of a live record."""
+        values = self._dates.values()
+        live = (self._filters.documents_of(kind) for kind in KINDS)
+        dated = [values[number] for numbers in live for number in numbers]
+        dated = [value for value in dated if value != UNDATED]
+        if not dated:
+            return None
+        moment: datetime = long_to_datetime(max(dated) if newest else min(dated))
+        return moment.replace(tzinfo=UTC)
 
     def _parse(
         self, text: str, kind: KindFilter = None, match: Match = "all"
@@ -239,14 +298,12 @@ class Index:
         self,
         query: str | None,
         parsed: whoosh_query.Query,
-        kind: KindFilter,
-        since: DateLike | None,
-        until: DateLike | None,
+        where: _Where,
         sort: Sort,
         limit: int,
         offset: int,
     ) -> SearchResults:
-        restriction = self._filters.restrict(kind, since, until)
+        restriction = self._filters.restrict(*where)
         if restriction is None:
             return SearchResults(query, 0, offset, ())
         if sort == "relevance" and (words := words_of(parsed)) is not None:
@@ -280,18 +337,13 @@ class Index:
         )
         return SearchResults(query, total, offset, hits)
 
-    def _suggest(
-        self,
-        text: str,
-        kind: KindFilter,
-        since: DateLike | None,
-        until: DateLike | None,
-    ) -> str | None:
+    def _suggest(self, text: str, where: _Where) -> str | None:
         """The query with misspelt words replaced, if that finds something."""
+        kind = where.kind
         corrected = self._speller.corrected(text, fields_of(kind))
         if corrected == text:
             return None
-        restriction = self._filters.restrict(kind, since, until)
+        restriction = self._filters.restrict(*where)
         if restriction is None:
             return None
         # Suggested if it finds something, or if only "all the words" stops it:
@@ -304,6 +356,19 @@ class Index:
             if len(self._searcher.search(parsed, limit=1, **restriction)):
                 return corrected
         return None
+
+
+class _Where(NamedTuple):
+    """Where a search looks: the kinds, dates and sites asked for."""
+
+    kind: KindFilter
+    since: DateLike | None
+    until: DateLike | None
+    sites: Sites
+
+
+def _text(term: bytes | str) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def _check_arguments(kind: KindFilter, sort: Sort, limit: int, offset: int, match: Match) -> None:
@@ -323,10 +388,6 @@ def _file_size(path: Path) -> int:
         return path.stat().st_size if path.is_file() else 0
     except FileNotFoundError:
         return 0
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC)
 
 
 __all__ = ["Index", "open_index"]

@@ -43,12 +43,31 @@ def rank_words(
     restriction: dict[str, set[int]],
     wanted: int,
 ) -> tuple[list[tuple[int, float]], int] | None:
-    """The ``wanted`` best matches of a query of words (:func:`_words_of`),
+    """The ``wanted`` best matches of a query of words (:func:`search.query.words_of`),
     best first, and how many there are, worked out by :mod:`search.top_hits`;
     ``None`` if a scorer is not newsdex's (an index of another codec): Whoosh
     runs it then."""
-    weighting = searcher.weighting
+    found = matching(searcher, words)
+    if found is None:
+        return None
+    numbers, scores = found
     keep, leave_out = restriction.get("filter"), restriction.get("mask")
+    if keep is not None or leave_out:
+        admitted = [
+            (number, score)
+            for number, score in zip(numbers, scores, strict=True)
+            if (keep is None or number in keep) and (not leave_out or number not in leave_out)
+        ]
+        numbers, scores = [n for n, _ in admitted], [s for _, s in admitted]
+    return top_hits.top(numbers, scores, wanted), len(numbers)
+
+
+def matching(
+    searcher: Any, words: list[list[tuple[str, str]]]
+) -> tuple[list[int], list[float]] | None:
+    """Every live document matching a query of words, with its score, by document
+    number; ``None`` if a scorer is not newsdex's (see :func:`rank_words`)."""
+    weighting = searcher.weighting
     all_numbers: list[int] = []
     all_scores: list[float] = []
     for leaf, offset in searcher.leaf_searchers():
@@ -67,21 +86,14 @@ def rank_words(
                 terms.append(top_hits.Term(postings, documents, scorer.scores))
             segment_words.append(terms)
         numbers, scores = top_hits.matches(segment_words)
-        # An index with no segment yet has Whoosh's EmptyReader, which has no set.
-        deleted = reader.deleted_docs_set if reader.has_deletions() else frozenset()
-        numbers = [number + offset for number in numbers]
-        if deleted or keep is not None or leave_out:
-            admitted = [
-                (number, score)
-                for number, score in zip(numbers, scores, strict=True)
-                if number - offset not in deleted
-                and (keep is None or number in keep)
-                and (not leave_out or number not in leave_out)
-            ]
-            numbers, scores = [n for n, _ in admitted], [s for _, s in admitted]
-        all_numbers.extend(numbers)
+        # (An index with no segment yet has Whoosh's EmptyReader, which has no set.)
+        if reader.has_deletions():
+            deleted = reader.deleted_docs_set
+            kept = [i for i, number in enumerate(numbers) if number not in deleted]
+            numbers, scores = [numbers[i] for i in kept], [scores[i] for i in kept]
+        all_numbers.extend([number + offset for number in numbers] if offset else numbers)
         all_scores.extend(scores)
-    return top_hits.top(all_numbers, all_scores, wanted), len(all_numbers)
+    return all_numbers, all_scores
 
 
 def search_every_match(searcher: Any, parsed: whoosh_query.Query, options: dict[str, Any]) -> Any:

@@ -10,9 +10,9 @@ import json
 from datetime import datetime
 from typing import Any
 
-from indexer.pages import PageWarning, Skipped, skip_reasons
-from indexer.records import Article, Footer, Headline, Record, SplitPage
-from search.results import Hit, IndexStats, SearchResults, Snippet
+from indexer.records import Article, Footer, Record, SplitPage
+from indexer.report import PageWarning, Skipped, skip_reasons
+from search.results import Counts, Hit, IndexStats, SearchResults, Snippet
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
@@ -45,11 +45,19 @@ def hit_json(hit: Hit) -> dict[str, Any]:
         "score": round(hit.score, 4) if hit.score is not None else None,
         "title": hit.title,
         "published": iso_utc(hit.published),
+        "site": _one_or_list(hit.sites),
         "sources": list(hit.sources),
         "pages": hit.pages,
         "snippet": hit.snippet.text,
         "marks": [list(mark) for mark in hit.snippet.marks],
     }
+
+
+def _one_or_list(sites: tuple[str, ...]) -> str | list[str] | None:
+    """A record's sites as JSON gives them: one, a list of several, or null."""
+    if not sites:
+        return None
+    return sites[0] if len(sites) == 1 else list(sites)
 
 
 def results_json(results: SearchResults, *, limit: int, took_ms: float) -> dict[str, Any]:
@@ -78,6 +86,8 @@ def hit_text(hit: Hit, color: bool) -> str:
     about: list[str] = [hit.kind]
     if hit.published is not None:
         about.append(hit.published.strftime("%Y-%m-%d %H:%M UTC"))
+    if hit.sites:
+        about.append(", ".join(hit.sites))
     about.append(hit.id)
     if hit.kind == "headline":
         # A headline's snippet is the headline itself: show it once, marked.
@@ -102,16 +112,19 @@ def record_json(record: Record) -> dict[str, Any]:
         document["paragraphs"] = list(record.paragraphs)
     elif isinstance(record, Footer):
         document["lines"] = list(record.lines)
-    document["sources"] = [{"path": s.path, "line": s.line} for s in record.sources]
+    document["site"] = _one_or_list(record.sites)
+    document["sources"] = [{"path": s.path, "line": s.line, "site": s.site} for s in record.sources]
     return document
 
 
 def record_text(record: Record) -> str:
     """A whole record for people to read."""
     lines = [f"{record.kind} {record.id}"]
-    if isinstance(record, Headline):
+    if record.published is not None:
         lines.append(f"published {iso_utc(record.published)}")
-    lines += [f"seen at {s.path}:{s.line}" for s in record.sources]
+    lines += [
+        f"seen at {s.path}:{s.line}" + (f" ({s.site})" if s.site else "") for s in record.sources
+    ]
     lines.append("")
     if isinstance(record, Article):
         lines += [record.title, ""]
@@ -143,6 +156,7 @@ def stats_json(stats: IndexStats) -> dict[str, Any]:
         "last_published": iso_utc(stats.last_published),
         "warnings": len(stats.warnings),
         "segments": stats.segments,
+        "sites": stats.sites,
         "skipped": [skipped_json(skip) for skip in stats.skipped],
         "warned": [warning_json(warning) for warning in stats.warnings],
     }
@@ -173,6 +187,10 @@ def stats_text(stats: IndexStats) -> str:
         f"warnings            {len(stats.warnings)}",
         f"segments            {stats.segments}",
     ]
+    if stats.sites:
+        shown = ", ".join(f"{site} {count:,}" for site, count in list(stats.sites.items())[:20])
+        more = f" and {len(stats.sites) - 20:,} more" if len(stats.sites) > 20 else ""
+        lines.append(f"sites               {shown}{more}")
     lines += [f"skipped             {s.path}: {s.reason}" for s in stats.skipped]
     lines += [f"warning             {w.path}: {w.message}" for w in stats.warnings]
     return "\n".join(lines)
@@ -180,3 +198,40 @@ def stats_text(stats: IndexStats) -> str:
 
 def json_line(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False)
+
+
+def counts_json(counts: Counts) -> list[dict[str, Any]]:
+    """One JSON object a bucket (``{"key": "2018-12-13", "count": 5}``); the
+    records without a date (or a site) last, with the key null."""
+    rows: list[dict[str, Any]] = [{"key": bucket.key, "count": bucket.count} for bucket in counts]
+    apart = counts.unsited if counts.by == "site" else counts.undated
+    if apart:
+        rows.append({"key": None, "count": apart})
+    return rows
+
+
+def counts_chart(counts: Counts, width: int = 60, color: bool = False) -> str:
+    """A bar chart for people: one row a bucket, bars scaled to the largest."""
+    apart = counts.unsited if counts.by == "site" else counts.undated
+    rows = [(bucket.key, bucket.count) for bucket in counts]
+    if apart:
+        rows.append(("(no site)" if counts.by == "site" else "(undated)", apart))
+    if not rows:
+        return ""
+    label_width = max(len(key) for key, _ in rows)
+    number_width = max(len(f"{count:,}") for _, count in rows)
+    room = max(width - label_width - number_width - 4, 10)
+    largest = max(count for _, count in rows) or 1
+    dim, reset = (DIM, RESET) if color else ("", "")
+    lines = []
+    for key, count in rows:
+        eighths = round(count * room * 8 / largest)
+        bar = "\u2588" * (eighths // 8) + (_PARTS[eighths % 8] if eighths % 8 else "")
+        if count and not bar:
+            bar = _PARTS[1]  # never no bar for a count that is not 0
+        lines.append(f"{key:<{label_width}}  {count:>{number_width},}  {dim}{bar}{reset}")
+    return "\n".join(lines)
+
+
+_PARTS = ("", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589")
+"""Bars an eighth to seven eighths of a character wide."""

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
-from indexer.pages import PageWarning, Skipped
 from indexer.records import Kind
+from indexer.report import PageWarning, Skipped
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,15 @@ class Hit:
     title: str
     """An article's caption, a headline's text, a footer's first line."""
     published: datetime | None
-    """A headline's time (UTC); ``None`` for articles and footers."""
+    """When it was published (UTC): a headline's stamp, an article's date as its
+    page gave it; ``None`` if undated."""
     sources: tuple[str, ...]
     """Pages the record was seen on: the first ten (``Index.record`` has all)."""
     snippet: Snippet
     pages: int = 1
     """How many pages carry the record (a ticker headline: often many)."""
+    sites: tuple[str, ...] = ()
+    """The sites of the pages that carry it, sorted."""
 
 
 @dataclass(frozen=True)
@@ -93,8 +97,44 @@ class IndexStats:
     segments: int = 1
     """Parts the index is stored in: each run that adds pages leaves one, and
     newsdex merges them as they pile up; each one costs every query a little."""
+    sites: dict[str, int] = field(default_factory=dict)
+    """Records by the site of their pages (a record seen on two sites counts for each)."""
 
     @property
     def pages_seen(self) -> int:
         """Every page the index accounts for: indexed or skipped with a reason."""
         return self.pages_indexed + len(self.skipped)
+
+
+CountBy = Literal["day", "week", "month", "year", "site", "kind"]
+COUNT_BY: tuple[CountBy, ...] = ("day", "week", "month", "year", "site", "kind")
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """How many records matched in one period (``2018-12-13``, ``2018-W50``,
+    ``2018-12``, ``2018``), at one site, or of one kind."""
+
+    key: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many records matched, by period, site or kind.
+
+    Periods run from the first to the last with a record, empty ones
+    included (count 0), in order; sites and kinds come most first.
+    """
+
+    by: CountBy
+    buckets: tuple[Bucket, ...]
+    total: int
+    """Every record that matched, counted once."""
+    undated: int = 0
+    """By period: the records that matched and have no date."""
+    unsited: int = 0
+    """By site: the records that matched and no site is known for."""
+
+    def __iter__(self) -> Iterator[Bucket]:
+        return iter(self.buckets)

@@ -36,7 +36,7 @@ def hostile_crawl(folder: Path) -> Path:
         json.dumps({"url": "u2", "text": " "}),
         json.dumps({"url": "u1", "text": "Same url again\nText."}),
         json.dumps(["a list"]),
-        json.dumps({"url": "u3", "body": "no text field"}),
+        json.dumps({"url": "u3", "summary": "no text field"}),
     ]
     (folder / "dump.jsonl").write_text("".join(row + "\n" for row in rows))
     return folder
@@ -59,7 +59,7 @@ def test_a_run_accounts_for_every_page_it_finds(tmp_path: Path, private_index: P
         "binary",
         "duplicate of a page read before",
         "empty",
-        "no text in field 'text'",
+        "no text field",
         "not JSON",
         "not UTF-8 text",
         "not a JSON object",
@@ -90,7 +90,7 @@ def test_dumped_lines_are_skipped_by_line_with_their_reason(
         (f"{dump}:3", "empty"),
         (f"{dump}:4", "duplicate of a page read before"),
         (f"{dump}:5", "not a JSON object"),
-        (f"{dump}:6", "no text in field 'text'"),
+        (f"{dump}:6", "no text field"),
     ]
 
 
@@ -160,7 +160,7 @@ def test_the_summary_line_adds_up(tmp_path: Path, private_index: Path) -> None:
     report = indexer.index_paths([folder], index=private_index)
     assert report.summary() == (
         "14 pages seen: 1 indexed (1 article, 0 headlines, 0 footers), 3 unchanged, 10 skipped"
-        " (1 binary, 1 duplicate of a page read before, 2 empty, 1 no text in field 'text',"
+        " (1 binary, 1 duplicate of a page read before, 2 empty, 1 no text field,"
         " 1 not JSON, 1 not UTF-8 text, 1 not a JSON object, 1 not a regular file,"
         f" 1 unreadable) -> {private_index}"
     )

@@ -176,7 +176,9 @@ def test_seed_copied_twice_shows_both_pages_and_lines_of_the_article(
     result = newsdex(runner, "show", article_id(runner), "--json")
     assert result.exit_code == 0
     record = json.loads(result.stdout)
-    assert record["sources"] == [{"path": path, "line": 1} for path in seed_copied_twice]
+    assert record["sources"] == [
+        {"path": path, "line": 1, "site": None} for path in seed_copied_twice
+    ]
 
 
 def test_seed_copied_twice_stats_count_records_once_and_headlines_per_page(

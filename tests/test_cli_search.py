@@ -28,7 +28,18 @@ from helpers import (
     titles_and_dates,
 )
 
-JSON_KEYS = {"id", "kind", "score", "title", "published", "sources", "pages", "snippet", "marks"}
+JSON_KEYS = {
+    "id",
+    "kind",
+    "score",
+    "title",
+    "published",
+    "site",
+    "sources",
+    "pages",
+    "snippet",
+    "marks",
+}
 
 
 # --- JSON Lines ---------------------------------------------------------------

@@ -21,7 +21,7 @@ def test_show_json_gives_the_whole_article_and_where_it_was_seen(
     assert record["text"].startswith("Jisr al-Shughour was a virtual ghost town Wednesday")
     assert record["text"].endswith("spread to most major Syrian towns and cities.")
     assert len(record["paragraphs"]) == 12
-    assert record["sources"] == [{"path": str(seed_path), "line": 1}]
+    assert record["sources"] == [{"path": str(seed_path), "line": 1, "site": None}]
 
 
 def test_show_prints_a_headline_with_its_time_and_page_line(

@@ -26,6 +26,7 @@ def test_stats_json_counts_what_the_seed_index_holds(runner: CliRunner, seeded_i
         "last_published": "2018-12-14T18:45:00Z",
         "warnings": 0,
         "segments": 1,
+        "sites": {},
         "skipped": [],
         "warned": [],
     }

@@ -48,12 +48,13 @@ def test_a_dumped_page_without_url_is_named_by_dump_and_line(
 
 
 def test_the_text_field_can_be_named(tmp_path: Path, private_index: Path) -> None:
-    dump = write_dump(tmp_path / "d.jsonl", [{"content": page("Named field")}])
-    report = indexer.index_paths([dump], index=private_index, text_field="content")
+    dump = write_dump(tmp_path / "d.jsonl", [{"summary": page("Named field")}])
+    fields = indexer.DumpFields(text=("summary",))
+    report = indexer.index_paths([dump], index=private_index, fields=fields)
     assert report.pages_read == 1
 
 
-def test_url_and_timestamp_are_kept(tmp_path: Path, private_index: Path) -> None:
+def test_url_and_date_are_kept(tmp_path: Path, private_index: Path) -> None:
     row = {"url": "https://example.org/a", "timestamp": "2018-12-14T10:00:00Z", "text": page("A")}
     dump = write_dump(tmp_path / "d.jsonl", [row])
     indexer.index_paths([dump], index=private_index)
@@ -64,7 +65,7 @@ def test_url_and_timestamp_are_kept(tmp_path: Path, private_index: Path) -> None
         fields = searcher.document(id=page_document_id("https://example.org/a"))
     storage.close()
     kept = document_to_page(fields)
-    assert (kept.url, kept.timestamp) == ("https://example.org/a", "2018-12-14T10:00:00Z")
+    assert (kept.url, kept.published) == ("https://example.org/a", "2018-12-14T10:00:00+00:00")
 
 
 def test_bad_lines_are_skipped_with_their_reason_and_the_rest_indexed(
@@ -80,8 +81,8 @@ def test_bad_lines_are_skipped_with_their_reason_and_the_rest_indexed(
     dump = write_dump(tmp_path / "d.jsonl", rows)
     report = indexer.index_paths([dump], index=private_index)
     assert report.pages_read == 1
-    reasons = [skip.reason.split(":")[0] for skip in report.skipped]
-    assert reasons == ["not JSON", "not a JSON object", "no text in field 'text'", "empty"]
+    reasons = [skip.category for skip in report.skipped]
+    assert reasons == ["not JSON", "not a JSON object", "no text field", "empty"]
     assert report.skipped[0].path == f"{dump}:1"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.ledger import RunLedger
+from indexer.ledger import COMMITTED, NEW, MetRecord, RunLedger
 
 
 def test_ledger_meets_a_page_once() -> None:
@@ -13,33 +13,46 @@ def test_ledger_meets_a_page_once() -> None:
     assert not ledger.has_met_page("crawl/b.txt")
 
 
-def test_record_is_new_only_on_the_first_page_read_that_holds_it() -> None:
+def test_a_record_is_unknown_until_noted_then_as_noted() -> None:
     ledger = RunLedger()
-    assert ledger.meet_record("h-1", "headline")
-    assert not ledger.meet_record("h-1", "headline")
+    assert ledger.met_record("h-1") is None
+    met = MetRecord("headline", NEW, frozenset({"a.com"}), frozenset({"a.com"}), "2018-12-14")
+    ledger.note_record("h-1", met)
+    assert ledger.met_record("h-1") == met
 
 
-def test_record_of_a_kept_page_is_still_new_to_the_first_page_read() -> None:
+def test_a_record_of_a_kept_page_is_still_unknown_to_the_first_page_read() -> None:
     # The index is asked then, and has it: it is not written twice.
     ledger = RunLedger()
     ledger.keep_records(["h-1"])
-    assert ledger.meet_record("h-1", "headline")
-    assert not ledger.meet_record("h-1", "headline")
+    assert ledger.met_record("h-1") is None
 
 
-def test_orphan_candidates_that_a_page_of_the_run_holds_stay() -> None:
+def test_orphan_candidates_say_whether_a_page_of_the_run_holds_them() -> None:
     ledger = RunLedger()
     ledger.add_orphan_candidates(["h-3", "h-1", "h-2", "a-9"])
-    ledger.meet_record("h-1", "headline")
+    ledger.note_record("h-1", MetRecord("headline", COMMITTED))
     ledger.keep_records(["h-2"])
-    assert list(ledger.unmet_orphan_candidates()) == ["a-9", "h-3"]
+    assert ledger.orphan_candidates() == [
+        ("a-9", False),
+        ("h-1", True),
+        ("h-2", True),
+        ("h-3", False),
+    ]
 
 
 def test_records_by_kind_counts_the_records_of_pages_read() -> None:
     ledger = RunLedger()
     for record_id, kind in [("h-1", "headline"), ("a-1", "article"), ("h-2", "headline")]:
-        ledger.meet_record(record_id, kind)  # type: ignore[arg-type]
-    ledger.meet_record("h-1", "headline")
+        ledger.note_record(record_id, MetRecord(kind, NEW))  # type: ignore[arg-type]
+    ledger.note_record("h-1", MetRecord("headline", NEW))
     ledger.keep_records(["f-1"])
     assert ledger.records_by_kind() == {"article": 1, "headline": 2}
     assert list(ledger.records_by_kind()) == ["article", "headline"]
+
+
+def test_rewritten_records_come_with_their_final_sites() -> None:
+    ledger = RunLedger()
+    ledger.note_record("h-1", MetRecord("headline", NEW, frozenset({"a.com"})))
+    ledger.note_record("h-2", MetRecord("headline", "rewritten", frozenset({"a.com", "b.com"})))
+    assert ledger.rewritten_records() == [("h-2", frozenset({"a.com", "b.com"}))]

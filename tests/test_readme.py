@@ -35,9 +35,11 @@ def setup_commands() -> list[str]:
     return [block.strip() for block in fenced("sh")]
 
 
-def test_readme_console_examples_print_what_the_readme_shows(private_index: Path) -> None:
-    examples = console_examples()
-    assert len(examples) >= 8
+SHARED_DATA = "../shared/"
+"""Examples that read the data beside the clone (each into an index of its own)."""
+
+
+def run_examples(examples: list[tuple[str, str]]) -> None:
     environment = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
@@ -56,6 +58,20 @@ def test_readme_console_examples_print_what_the_readme_shows(private_index: Path
         assert CHECKER.check_output(expected, completed.stdout, OPTIONS), (
             f"$ {command}\nexpected:\n{expected}\ngot:\n{completed.stdout}"
         )
+
+
+def test_readme_console_examples_print_what_the_readme_shows(private_index: Path) -> None:
+    examples = [example for example in console_examples() if SHARED_DATA not in example[0]]
+    assert len(examples) >= 8
+    run_examples(examples)
+
+
+def test_readme_console_examples_on_the_shared_data_print_what_the_readme_shows(
+    bbc_news: Path,
+) -> None:
+    examples = [example for example in console_examples() if SHARED_DATA in example[0]]
+    assert examples
+    run_examples(examples)
 
 
 def test_readme_python_example_runs_as_shown(
