@@ -11,6 +11,7 @@ from typing import Any
 
 from indexer.version import __version__
 from search.parameters import (
+    COUNT_PARAMETERS,
     HEADLINES_PARAMETERS,
     MAX_LIMIT,
     SEARCH_PARAMETERS,
@@ -27,6 +28,11 @@ _HIT = {
         "score": {"type": ["number", "null"], "description": "BM25F; null when sorted by date"},
         "title": {"type": "string"},
         "published": {**_NULLABLE_STRING, "description": "ISO 8601 UTC"},
+        "site": {
+            "type": ["string", "array", "null"],
+            "items": {"type": "string"},
+            "description": "The site of its pages; a list where there are several",
+        },
         "sources": {"type": "array", "items": {"type": "string"}, "maxItems": 10},
         "pages": {"type": "integer", "description": "How many pages carry the record"},
         "snippet": {"type": "string"},
@@ -59,7 +65,30 @@ _RESULTS = {
 }
 _SOURCE = {
     "type": "object",
-    "properties": {"path": {"type": "string"}, "line": {"type": "integer"}},
+    "properties": {
+        "path": {"type": "string"},
+        "line": {"type": "integer"},
+        "site": _NULLABLE_STRING,
+    },
+}
+_COUNTS = {
+    "type": "object",
+    "properties": {
+        "query": _NULLABLE_STRING,
+        "by": {"type": "string"},
+        "total": {"type": "integer", "description": "Every record that matched, once"},
+        "buckets": {
+            "type": "array",
+            "description": "As `newsdex count --json` prints them: periods from the first to "
+            "the last with a record (empty ones 0), or sites or kinds, most first; the "
+            "undated (or those of no known site) last, with the key null",
+            "items": {
+                "type": "object",
+                "properties": {"key": _NULLABLE_STRING, "count": {"type": "integer"}},
+            },
+        },
+        "took_ms": {"type": "number"},
+    },
 }
 _RECORD = {
     "type": "object",
@@ -69,6 +98,7 @@ _RECORD = {
         "title": {"type": "string"},
         "text": {"type": "string"},
         "published": _NULLABLE_STRING,
+        "site": {"type": ["string", "array", "null"], "items": {"type": "string"}},
         "paragraphs": {"type": "array", "items": {"type": "string"}},
         "lines": {"type": "array", "items": {"type": "string"}},
         "sources": {"type": "array", "items": _SOURCE},
@@ -160,6 +190,11 @@ def description() -> dict[str, Any]:
                 HEADLINES_PARAMETERS,
                 _answers("Results", 400),
             ),
+            "/api/count": _get(
+                "How many records match, by period, site or kind",
+                COUNT_PARAMETERS,
+                _answers("Counts", 400),
+            ),
             "/api/records/{id}": record,
             "/api/stats": _get("What the index holds", (), _answers("Stats")),
             "/api/openapi.json": _get("This description", (), _answers("OpenAPI")),
@@ -169,6 +204,7 @@ def description() -> dict[str, Any]:
             "schemas": {
                 "Hit": _HIT,
                 "Results": _RESULTS,
+                "Counts": _COUNTS,
                 "Record": _RECORD,
                 "Stats": {"type": "object", "description": "As `newsdex stats --json` prints"},
                 "OpenAPI": {"type": "object"},

@@ -21,10 +21,14 @@ from indexer.records import Article, Footer, Record
 from search import render
 from search.options import SORTS
 from search.parameters import KIND_CHOICES, SearchRequest
-from search.results import SearchResults, Snippet
+from search.results import Counts, SearchResults, Snippet
+from search.timeline import Timeline, timeline
 
 PAGE_NUMBERS_AROUND = 2
 """Numbered links either side of the current page (with the first and the last)."""
+MOST_SITES = 50
+"""Sites offered by the site control, most matches first (any site can be asked for
+in the address: ``?site=``)."""
 
 _templates = Environment(
     loader=PackageLoader("search", "templates"),
@@ -50,6 +54,34 @@ def _record_href(record_id: str) -> str:
 
 
 _templates.filters.update(marked=_marked, when=_when, iso=render.iso_utc, record_href=_record_href)
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the server found for the search page."""
+
+    results: SearchResults | None
+    """``None`` when there was no query."""
+    by_site: Counts
+    """The matches (every record, without a query) by site, whatever site was chosen."""
+    by_day: Counts | None
+    """The matches by day, for the timeline."""
+
+
+@dataclass(frozen=True)
+class SiteChoice:
+    site: str
+    count: int | None
+    """Matches at the site; ``None`` for a site asked for that has none."""
+    chosen: bool
+
+
+def site_choices(wanted: SearchRequest, by_site: Counts | None) -> list[SiteChoice]:
+    """The site control's options: the sites of the matches, most first, and the chosen."""
+    counts = {bucket.key: bucket.count for bucket in by_site or ()}
+    shown = list(counts)[:MOST_SITES]
+    shown += [site for site in wanted.sites if site not in shown]
+    return [SiteChoice(site, counts.get(site), site in wanted.sites) for site in shown]
 
 
 @dataclass(frozen=True)
@@ -106,11 +138,15 @@ def pagination(wanted: SearchRequest, results: SearchResults) -> Pagination:
 def search_page(
     wanted: SearchRequest,
     *,
-    results: SearchResults | None = None,
+    found: Found | None = None,
     error: NewsdexError | None = None,
     took_ms: float | None = None,
 ) -> str:
     """The search page: the form filled in as ``wanted``, then the results or the error."""
+    results = found.results if found is not None else None
+    bars: Timeline | None = None
+    if found is not None and found.by_day is not None:
+        bars = timeline(found.by_day)
     return _templates.get_template("search.html").render(
         wanted=wanted,
         results=results,
@@ -125,6 +161,14 @@ def search_page(
         any_href="?" + wanted.query_string(match="any", offset=0),
         kinds=KIND_CHOICES,
         sorts=SORTS,
+        sites=site_choices(wanted, found.by_site if found is not None else None),
+        timeline=bars,
+        narrowed=lambda bar: (
+            "?"
+            + wanted.query_string(
+                since=bar.since.isoformat(), until=bar.until.isoformat(), offset=0
+            )
+        ),
     )
 
 

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 from indexer.errors import QueryError
 from indexer.records import KINDS
 from search.options import SORTS, KindFilter, Match, Sort
+from search.results import COUNT_BY, CountBy
 
 MAX_LIMIT = 100
 """The most hits one request returns; a larger ``limit`` is cut to this."""
@@ -63,6 +64,11 @@ UNTIL = Parameter(
     "until",
     "Only records published on or before this ISO date or time (a day means its end).",
 )
+SITE = Parameter(
+    "site",
+    "Only records seen on pages of this site (bbc.co.uk); repeat it for any of several.",
+    repeatable=True,
+)
 SORT = Parameter("sort", "The order of the hits.", choices=SORTS, default="relevance")
 LIMIT = Parameter(
     "limit", f"How many hits to return, at most {MAX_LIMIT}.", type="integer", default=10
@@ -78,13 +84,31 @@ ANY = Parameter(
     default=False,
 )
 
-SEARCH_PARAMETERS = (QUERY, KIND, SINCE, UNTIL, SORT, LIMIT, OFFSET, ANY)
+BY = Parameter(
+    "by",
+    "Count by the period of the records' dates (UTC: ISO weeks), by site or by kind.",
+    choices=COUNT_BY,
+    default="day",
+)
+
+SEARCH_PARAMETERS = (QUERY, KIND, SINCE, UNTIL, SITE, SORT, LIMIT, OFFSET, ANY)
+HEADLINES_LIMIT = dataclasses.replace(LIMIT, default=20)
 HEADLINES_PARAMETERS = (
     dataclasses.replace(QUERY, about="Words the headlines must have; all headlines without."),
     SINCE,
     UNTIL,
-    dataclasses.replace(LIMIT, default=20),
+    SITE,
+    HEADLINES_LIMIT,
     OFFSET,
+)
+COUNT_PARAMETERS = (
+    BY,
+    dataclasses.replace(QUERY, about="Words the records must have; all records without."),
+    KIND,
+    SINCE,
+    UNTIL,
+    SITE,
+    ANY,
 )
 
 _WHOLE_NUMBER = re.compile(r"[0-9]+")
@@ -102,6 +126,7 @@ class SearchRequest:
     kind: KindFilter = None
     since: str | None = None
     until: str | None = None
+    sites: tuple[str, ...] = ()
     sort: Sort = "relevance"
     limit: int = 10
     offset: int = 0
@@ -115,6 +140,7 @@ class SearchRequest:
             ("kind", wanted.kind or ""),
             ("since", wanted.since or ""),
             ("until", wanted.until or ""),
+            *(("site", site) for site in wanted.sites),
             ("sort", "" if wanted.sort == SORT.default else wanted.sort),
             ("limit", "" if wanted.limit == LIMIT.default else str(wanted.limit)),
             ("offset", str(wanted.offset) if wanted.offset else ""),
@@ -130,8 +156,22 @@ class HeadlinesRequest:
     query: str | None = None
     since: str | None = None
     until: str | None = None
+    sites: tuple[str, ...] = ()
     limit: int = 20
     offset: int = 0
+
+
+@dataclass(frozen=True)
+class CountRequest:
+    """A count as asked for over HTTP, in the terms of :meth:`search.Index.count`."""
+
+    query: str | None = None
+    by: CountBy = "day"
+    kind: KindFilter = None
+    since: str | None = None
+    until: str | None = None
+    sites: tuple[str, ...] = ()
+    match: Match = "all"
 
 
 def search_request(pairs: Pairs, *, strict: bool = True) -> SearchRequest:
@@ -147,6 +187,7 @@ def search_request(pairs: Pairs, *, strict: bool = True) -> SearchRequest:
         kind=cast(KindFilter, given.choice(KIND)),
         since=given.text(SINCE),
         until=given.text(UNTIL),
+        sites=given.texts(SITE),
         sort=cast(Sort, given.choice(SORT)),
         limit=given.limit(LIMIT),
         offset=given.offset(OFFSET),
@@ -161,8 +202,23 @@ def headlines_request(pairs: Pairs) -> HeadlinesRequest:
         query=given.text(QUERY),
         since=given.text(SINCE),
         until=given.text(UNTIL),
-        limit=given.limit(HEADLINES_PARAMETERS[3]),
+        sites=given.texts(SITE),
+        limit=given.limit(HEADLINES_LIMIT),
         offset=given.offset(OFFSET),
+    )
+
+
+def count_request(pairs: Pairs) -> CountRequest:
+    """Read ``/api/count``'s parameters."""
+    given = _Given(pairs, COUNT_PARAMETERS, strict=True)
+    return CountRequest(
+        query=given.text(QUERY),
+        by=cast(CountBy, given.choice(BY)),
+        kind=cast(KindFilter, given.choice(KIND)),
+        since=given.text(SINCE),
+        until=given.text(UNTIL),
+        sites=given.texts(SITE),
+        match="any" if given.flag(ANY) else "all",
     )
 
 
@@ -196,6 +252,10 @@ class _Given:
     def text(self, parameter: Parameter) -> str | None:
         values = self._values.get(parameter.name)
         return values[0] if values else None
+
+    def texts(self, parameter: Parameter) -> tuple[str, ...]:
+        """Every value of a parameter that may be repeated."""
+        return tuple(self._values.get(parameter.name, ()))
 
     def choice(self, parameter: Parameter) -> str | None:
         value = self.text(parameter)

@@ -75,6 +75,18 @@ def results_json(results: SearchResults, *, limit: int, took_ms: float) -> dict[
     }
 
 
+def count_json(counts: Counts, *, query: str | None, took_ms: float) -> dict[str, Any]:
+    """A count as ``newsdex serve`` answers it: the buckets as ``newsdex count --json``
+    prints them (the undated, or those of no known site, last with the key null)."""
+    return {
+        "query": query,
+        "by": counts.by,
+        "total": counts.total,
+        "buckets": counts_json(counts),
+        "took_ms": took_ms,
+    }
+
+
 def error_json(message: str, hint: str | None) -> dict[str, Any]:
     """An error as ``newsdex serve`` answers it: the command line's message and hint."""
     return {"error": message, "hint": hint}

@@ -33,6 +33,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from indexer.errors import NewsdexError, QueryError, RecordNotFound
 from search import openapi, pages, parameters, render
+from search.index import Index
 from search.searchers import Searchers
 
 SEARCHERS = 4
@@ -91,6 +92,7 @@ def create_app(
         Route("/records/{record_id}", handler(_record_page)),
         Route("/api/search", handler(_api_search)),
         Route("/api/headlines", handler(_api_headlines)),
+        Route("/api/count", handler(_api_count)),
         Route("/api/records/{record_id}", handler(_api_record)),
         Route("/api/stats", handler(_api_stats)),
         Route("/api/openapi.json", _openapi),
@@ -135,6 +137,7 @@ def _api_search(request: Request, lent: Searchers) -> Response:
             limit=wanted.limit,
             offset=wanted.offset,
             match=wanted.match,
+            site=wanted.sites or None,
         )
     took = _milliseconds_since(start)
     return JSONResponse(render.results_json(results, limit=wanted.limit, took_ms=took))
@@ -150,9 +153,27 @@ def _api_headlines(request: Request, lent: Searchers) -> Response:
             until=wanted.until,
             limit=wanted.limit,
             offset=wanted.offset,
+            site=wanted.sites or None,
         )
     took = _milliseconds_since(start)
     return JSONResponse(render.results_json(results, limit=wanted.limit, took_ms=took))
+
+
+def _api_count(request: Request, lent: Searchers) -> Response:
+    wanted = parameters.count_request(_pairs(request))
+    start = time.perf_counter()
+    with lent.borrow() as index:
+        counts = index.count(
+            wanted.query,
+            by=wanted.by,
+            kind=wanted.kind,
+            since=wanted.since,
+            until=wanted.until,
+            site=wanted.sites or None,
+            match=wanted.match,
+        )
+    took = _milliseconds_since(start)
+    return JSONResponse(render.count_json(counts, query=wanted.query, took_ms=took))
 
 
 def _api_record(request: Request, lent: Searchers) -> Response:
@@ -186,25 +207,52 @@ def _search_page(request: Request, lent: Searchers) -> Response:
         wanted = parameters.search_request(_pairs(request), strict=False)
     except QueryError as error:
         return HTMLResponse(pages.search_page(parameters.SearchRequest(), error=error), 400)
-    if not wanted.query.strip():
-        return HTMLResponse(pages.search_page(wanted))
     start = time.perf_counter()
     try:
         with lent.borrow() as index:
-            results = index.search(
-                wanted.query,
-                kind=wanted.kind,
-                since=wanted.since,
-                until=wanted.until,
-                sort=wanted.sort,
-                limit=wanted.limit,
-                offset=wanted.offset,
-                match=wanted.match,
-            )
+            found = _search_page_data(index, wanted)
     except QueryError as error:
         return HTMLResponse(pages.search_page(wanted, error=error), 400)
     took = _milliseconds_since(start)
-    return HTMLResponse(pages.search_page(wanted, results=results, took_ms=took))
+    return HTMLResponse(pages.search_page(wanted, found=found, took_ms=took))
+
+
+def _search_page_data(index: Index, wanted: parameters.SearchRequest) -> pages.Found:
+    """What the search page shows: the hits, the sites of the matches whatever site was
+    chosen (the site control's choices), the days of the matches (the timeline)."""
+    by_site = index.count(
+        wanted.query or None,
+        by="site",
+        kind=wanted.kind,
+        since=wanted.since,
+        until=wanted.until,
+        match=wanted.match,
+    )
+    if not wanted.query.strip():
+        return pages.Found(None, by_site, None)
+    results = index.search(
+        wanted.query,
+        kind=wanted.kind,
+        since=wanted.since,
+        until=wanted.until,
+        sort=wanted.sort,
+        limit=wanted.limit,
+        offset=wanted.offset,
+        match=wanted.match,
+        site=wanted.sites or None,
+    )
+    by_day = None
+    if results.total:
+        by_day = index.count(
+            wanted.query,
+            by="day",
+            kind=wanted.kind,
+            since=wanted.since,
+            until=wanted.until,
+            site=wanted.sites or None,
+            match=wanted.match,
+        )
+    return pages.Found(results, by_site, by_day)
 
 
 def _record_page(request: Request, lent: Searchers) -> Response:

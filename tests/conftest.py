@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
-from helpers import SEEDS, require_data
+from helpers import CRAWL_EXAMPLE, SEEDS, require_data
 
 import search
 
@@ -68,6 +68,19 @@ def api(seeded_index: Path) -> Iterator[TestClient]:
     from search.server import create_app
 
     with TestClient(create_app(seeded_index)) as client:
+        yield client
+
+
+@pytest.fixture
+def crawl_api(private_index: Path) -> Iterator[TestClient]:
+    """The server on the seed page and the example crawl: dated articles of three sites."""
+    from starlette.testclient import TestClient
+
+    import indexer
+    from search.server import create_app
+
+    indexer.index_paths([SEEDS, CRAWL_EXAMPLE], index=private_index)
+    with TestClient(create_app(private_index)) as client:
         yield client
 
 

@@ -24,6 +24,8 @@ from search.cli import cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT_ROOT / "seeds"
+CRAWL_EXAMPLE = PROJECT_ROOT / "docs" / "examples" / "news-please.jsonl"
+"""Six dated articles of three sites (one page without a site), as news-please dumps them."""
 
 
 def require_data(path: Path) -> Path:

@@ -28,6 +28,18 @@ from search.parameters import MAX_LIMIT
 from search.server import create_app
 
 RESULTS_KEYS = {"query", "total", "offset", "limit", "hits", "suggestion", "any_total", "took_ms"}
+HIT_KEYS = {
+    "id",
+    "kind",
+    "score",
+    "title",
+    "published",
+    "site",
+    "sources",
+    "pages",
+    "snippet",
+    "marks",
+}
 
 
 def without_timing(answer: dict[str, object]) -> dict[str, object]:
@@ -50,10 +62,12 @@ def test_search_answers_with_the_documented_keys(api: TestClient) -> None:
 
 
 def test_search_hits_are_what_newsdex_search_json_prints_plus_snippet_html(
-    api: TestClient, runner: CliRunner
+    crawl_api: TestClient, runner: CliRunner
 ) -> None:
-    printed = json_lines(newsdex(runner, "search", "syria OR brexit", "--json").stdout)
-    hits = api.get("/api/search", params={"q": "syria OR brexit"}).json()["hits"]
+    printed = json_lines(newsdex(runner, "search", "syria OR port", "--json").stdout)
+    hits = crawl_api.get("/api/search", params={"q": "syria OR port"}).json()["hits"]
+    assert len(hits) == 7
+    assert [set(hit) for hit in hits] == [HIT_KEYS | {"snippet_html"}] * 7
     assert [{k: v for k, v in hit.items() if k != "snippet_html"} for hit in hits] == printed
 
 
@@ -137,6 +151,88 @@ def test_search_of_empty_form_fields_takes_the_defaults(api: TestClient) -> None
     answer = api.get("/api/search", params={"q": "syria", **empty}).json()
     default = api.get("/api/search", params={"q": "syria"}).json()
     assert without_timing(answer) == without_timing(default)
+
+
+# --- sites --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sites", [["citywire.example"], ["citywire.example", "valley-post.example"]]
+)
+def test_search_site_means_what_the_cli_site_option_means(
+    crawl_api: TestClient, runner: CliRunner, sites: list[str]
+) -> None:
+    cli_options = [option for site in sites for option in ("--site", site)]
+    printed = json_lines(newsdex(runner, "search", "port", "--json", *cli_options).stdout)
+    answer = crawl_api.get("/api/search", params=[("q", "port"), *(("site", s) for s in sites)])
+    assert [hit["id"] for hit in answer.json()["hits"]] == [hit["id"] for hit in printed]
+    assert {hit["site"] for hit in answer.json()["hits"]} == set(sites)
+
+
+def test_headlines_take_a_site(crawl_api: TestClient) -> None:
+    answer = crawl_api.get("/api/headlines", params={"site": "citywire.example"}).json()
+    assert answer["total"] == 0  # the seed's headlines have no site
+
+
+def test_an_empty_site_is_a_400(crawl_api: TestClient) -> None:
+    error = assert_error(crawl_api.get("/api/search", params={"q": "port", "site": " "}), 400)
+    assert error["error"] == "bad site ' '"
+
+
+# --- /api/count --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("parameters", "cli_options"),
+    [
+        (
+            {"q": "strike OR port OR tram", "by": "month"},
+            ["strike OR port OR tram", "--by", "month"],
+        ),
+        ({"by": "site", "kind": "article"}, ["--by", "site", "--kind", "article"]),
+        ({"by": "kind", "kind": "all"}, ["--by", "kind", "--kind", "all"]),
+        ({"q": "syria", "by": "day"}, ["syria"]),
+        (
+            {"q": "port", "site": "citywire.example", "by": "week"},
+            ["port", "--site", "citywire.example", "--by", "week"],
+        ),
+        ({"q": "port strike", "any": "1", "by": "year"}, ["port strike", "--any", "--by", "year"]),
+    ],
+)
+def test_count_buckets_are_what_newsdex_count_json_prints(
+    crawl_api: TestClient, runner: CliRunner, parameters: dict[str, str], cli_options: list[str]
+) -> None:
+    printed = json_lines(newsdex(runner, "count", "--json", *cli_options).stdout)
+    answer = crawl_api.get("/api/count", params=parameters).json()
+    assert set(answer) == {"query", "by", "total", "buckets", "took_ms"}
+    assert answer["buckets"] == printed
+    assert answer["by"] == parameters["by"]
+
+
+def test_count_without_by_counts_by_day_and_without_q_counts_every_record(
+    crawl_api: TestClient,
+) -> None:
+    answer = crawl_api.get("/api/count").json()
+    assert (answer["query"], answer["by"], answer["total"]) == (None, "day", 15)
+    assert answer["buckets"][-1] == {"key": None, "count": 1}  # the seed's article, undated
+
+
+def test_count_by_something_unknown_is_a_400(crawl_api: TestClient) -> None:
+    error = assert_error(crawl_api.get("/api/count", params={"by": "hour"}), 400)
+    assert error == {
+        "error": "unknown by 'hour'",
+        "hint": "use one of day, week, month, year, site, kind",
+    }
+
+
+def test_count_takes_no_paging(crawl_api: TestClient) -> None:
+    error = assert_error(crawl_api.get("/api/count", params={"limit": "5"}), 400)
+    assert error["error"] == "unknown parameter 'limit'"
+
+
+def test_a_count_of_a_query_it_cannot_read_is_a_400(crawl_api: TestClient) -> None:
+    error = assert_error(crawl_api.get("/api/count", params={"q": "title:"}), 400)
+    assert "nothing to search for after" in str(error["error"])
 
 
 # --- errors -------------------------------------------------------------------------
@@ -316,6 +412,7 @@ def test_openapi_describes_every_api_route(api: TestClient) -> None:
     assert set(document["paths"]) == {
         "/api/search",
         "/api/headlines",
+        "/api/count",
         "/api/records/{id}",
         "/api/stats",
         "/api/openapi.json",
@@ -325,10 +422,14 @@ def test_openapi_describes_every_api_route(api: TestClient) -> None:
 
 def test_openapi_describes_every_parameter_the_server_reads(api: TestClient) -> None:
     document = api.get("/api/openapi.json").json()
-    search = {p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]}
-    headlines = {p["name"] for p in document["paths"]["/api/headlines"]["get"]["parameters"]}
-    assert search == {"q", "kind", "since", "until", "sort", "limit", "offset", "any"}
-    assert headlines == {"q", "since", "until", "limit", "offset"}
+
+    def named(path: str) -> set[str]:
+        return {p["name"] for p in document["paths"][path]["get"]["parameters"]}
+
+    search = named("/api/search")
+    assert search == {"q", "kind", "since", "until", "site", "sort", "limit", "offset", "any"}
+    assert named("/api/headlines") == {"q", "since", "until", "site", "limit", "offset"}
+    assert named("/api/count") == {"by", "q", "kind", "since", "until", "site", "any"}
     for name in search - {"q"}:  # and none of them is refused as unknown
         response = api.get("/api/search", params={"q": "syria", name: ""})
         assert response.status_code == 200, response.text

@@ -40,6 +40,7 @@ PARAMETERS = st.fixed_dictionaries(
         "kind": st.one_of(st.sampled_from(["article", "headline", "footer", "all"]), ANY_TEXT),
         "since": DATES,
         "until": DATES,
+        "site": st.one_of(st.sampled_from(["bbc.co.uk", "www.BBC.co.uk", " ", "."]), ANY_TEXT),
         "sort": st.one_of(st.sampled_from(["relevance", "newest", "oldest"]), ANY_TEXT),
         "limit": NUMBERS,
         "offset": NUMBERS,
@@ -89,6 +90,18 @@ def test_any_headlines_parameters_give_200_or_400(
 ) -> None:
     allowed = {k: v for k, v in parameters.items() if k in ("q", "since", "until", "limit")}
     assert_answered(client.get("/api/headlines", params=allowed), 200, 400)
+
+
+@settings(SETTINGS, max_examples=100)
+@given(
+    parameters=PARAMETERS,
+    by=st.one_of(st.sampled_from(["day", "week", "month", "year", "site", "kind"]), ANY_TEXT),
+)
+def test_any_count_parameters_give_200_or_400(
+    client: TestClient, parameters: dict[str, str], by: str
+) -> None:
+    counted = {k: v for k, v in parameters.items() if k not in ("sort", "limit", "offset")}
+    assert_answered(client.get("/api/count", params={**counted, "by": by}), 200, 400)
 
 
 @settings(SETTINGS, max_examples=100)

@@ -152,6 +152,86 @@ def test_many_pages_are_numbered_around_the_current_one_with_gaps(tmp_path: Path
     assert shown == ["1", "…", "6", "7", "8", "9", "10", "…", "15"]
 
 
+# --- sites and the timeline --------------------------------------------------------------
+
+
+def site_options(page: str) -> list[tuple[str, str]]:
+    """The site control's options: (value, text), a selected one's text starred."""
+    control = re.search(r'<select id="site".*?</select>', page, re.DOTALL)
+    assert control is not None
+    options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', control[0])
+    return [(value, text + ("*" if selected else "")) for value, selected, text in options]
+
+
+def test_the_site_control_offers_the_sites_of_the_matches_most_first(
+    crawl_api: TestClient,
+) -> None:
+    by_site = crawl_api.get("/api/count", params={"q": "port", "by": "site"}).json()["buckets"]
+    page = crawl_api.get("/", params={"q": "port"}).text
+    assert site_options(page) == [
+        ("", "any site*"),
+        *((b["key"], f"{b['key']} ({b['count']})") for b in by_site if b["key"]),
+    ]
+    assert len(site_options(page)) == 4
+
+
+def test_the_chosen_site_stays_offered_beside_the_others(crawl_api: TestClient) -> None:
+    page = crawl_api.get("/", params={"q": "port", "site": "valley-post.example"}).text
+    assert ("valley-post.example", "valley-post.example (1)*") in site_options(page)
+    assert ("citywire.example", "citywire.example (1)") in site_options(page)
+    assert "Hits 1\u20131 of 1" in page
+
+
+def test_a_site_asked_for_with_no_match_is_still_offered(crawl_api: TestClient) -> None:
+    page = crawl_api.get("/", params={"q": "port", "site": "elsewhere.example"}).text
+    assert ("elsewhere.example", "elsewhere.example*") in site_options(page)
+
+
+def test_an_index_without_sites_has_no_site_control(api: TestClient) -> None:
+    assert 'id="site"' not in api.get("/", params={"q": "syria"}).text
+
+
+def test_hits_show_their_site(crawl_api: TestClient) -> None:
+    page = crawl_api.get("/", params={"q": "tram"}).text
+    assert '<span class="site">harbour-times.example</span>' in page
+
+
+def test_the_timeline_draws_a_bar_a_day_each_linking_to_its_day(api: TestClient) -> None:
+    page = api.get("/", params={"q": "syria OR brexit OR yemen", "kind": "headline"}).text
+    bars = re.findall(r'<a href="([^"]*)" aria-label="([^"]*)">', page)
+    assert [label for _, label in bars] == ["2018-12-13: 2 records", "2018-12-14: 2 records"]
+    assert state(html.unescape(bars[0][0])) == {
+        "q": "syria OR brexit OR yemen",
+        "kind": "headline",
+        "since": "2018-12-13",
+        "until": "2018-12-13",
+    }
+    assert "4 dated records by day: a bar narrows the dates" in page
+
+
+def test_following_a_bar_narrows_the_results_to_its_dates(api: TestClient) -> None:
+    page = api.get("/", params={"q": "syria OR brexit OR yemen"}).text
+    [first, _] = re.findall(r'<a href="([^"]*)" aria-label="20', page)
+    narrowed = api.get("/" + html.unescape(first)).text
+    assert "Hits 1\u20132 of 2" in narrowed
+    assert 'id="until" name="until" value="2018-12-13"' in narrowed
+
+
+def test_the_timeline_counts_the_undated_apart(api: TestClient) -> None:
+    page = api.get("/", params={"q": "syria OR brexit OR yemen"}).text
+    assert "4 dated records by day, 1 undated" in page
+
+
+def test_the_timeline_runs_from_the_first_match_to_the_last(crawl_api: TestClient) -> None:
+    page = crawl_api.get("/", params={"q": "port OR strike OR tram OR syria"}).text
+    labels = re.findall(r'aria-label="(\d{4}-[^":]*): ', page)
+    assert (labels[0], labels[-1], len(labels)) == ("2018-12-14", "2019-03-05", 82)
+
+
+def test_no_timeline_when_the_matches_are_on_one_day(api: TestClient) -> None:
+    assert "<svg" not in api.get("/", params={"q": "brexit"}).text
+
+
 # --- errors ------------------------------------------------------------------------------
 
 
@@ -229,6 +309,7 @@ REQUESTS = st.builds(
     kind=st.sampled_from([None, "article", "headline", "footer", "all"]),
     since=st.one_of(st.none(), st.text(min_size=1, max_size=12)),
     until=st.one_of(st.none(), st.text(min_size=1, max_size=12)),
+    sites=st.lists(st.text(min_size=1, max_size=12), max_size=3).map(tuple),
     sort=st.sampled_from(["relevance", "newest", "oldest"]),
     limit=st.integers(1, MAX_LIMIT),
     offset=st.integers(0, 10**6),
