@@ -44,6 +44,24 @@ def require_data(path: Path) -> Path:
     pytest.skip(reason)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+def require_chromium() -> tuple[Path, Path]:
+    """Debian's Chromium and its driver; without them the calling test skips, saying how
+    to install them, or fails if the environment sets ``CI`` (``.ci/run`` installs them)."""
+    if CHROMIUM.is_file() and CHROMEDRIVER.is_file():
+        return CHROMIUM, CHROMEDRIVER
+    reason = (
+        f"needs {CHROMIUM} and {CHROMEDRIVER}: as root, "
+        "apt-get update && apt-get install -y chromium chromium-driver"
+    )
+    if "CI" in os.environ:
+        pytest.fail(f"{reason}; CI is set, so a missing browser fails", pytrace=False)
+    pytest.skip(reason)
+
+
 def write_page(folder: Path, name: str, text: str) -> Path:
     """Write a page file (UTF-8, no newline translation) and return its path."""
     folder.mkdir(parents=True, exist_ok=True)
