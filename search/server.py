@@ -477,9 +477,12 @@ def serve(
     port: int,
     cors_origins: Iterable[str] = (),
     access_log: bool = True,
+    searchers: int = SEARCHERS,
     announce: Callable[[str], None] = print,
 ) -> None:
     """Serve the index at ``host:port`` until interrupted (Ctrl-C, SIGTERM).
+
+    :param searchers: indexes open at most (the benchmarks try others)
 
     :raises IndexNotFound, NotAnIndex: no index there (before anything listens)
     :raises OSError: the address cannot be bound (in use, not this machine's)
@@ -489,6 +492,7 @@ def serve(
         index,
         cors_origins=tuple(cors_origins),
         allowed_hosts=LOOPBACK_NAMES if loopback else None,
+        searchers=searchers,
     )
     try:
         listener = bind(host, port)
