@@ -22,6 +22,8 @@ For N pages it:
    ``/records/records.json?_search=`` (its FTS search of the table, footers
    left out like newsdex's default; phrases in ``_searchmode=raw``; the id,
    kind, title and date of the first 10 rows, and its count of them all);
+   With ``--page``, the first newsdex server's search page (``/?q=``: the hits,
+   the site control and the timeline) is timed as well;
 4. prints a table of throughput, p50 and p95 latency, failures and answers
    with hits, and newsdex's p50 against Datasette's, and saves it all to
    ``WORK/serve-results-N.json``.
@@ -62,6 +64,8 @@ from benchmarks.run import DEFAULT_WORK, ensure_pages, log, markdown, tag
 TARGET_P50_RATIO = 1.5
 """newsdex's p50 at most this many times Datasette's, with 1 client and with 16."""
 DATASETTE_COLUMNS = ("kind", "title", "published")
+PAGE = "newsdex search page"
+"""The search page of the first newsdex server: hits, site control and timeline."""
 
 
 def newsdex_path(query: queries.Query) -> str:
@@ -78,9 +82,15 @@ def datasette_path(query: queries.Query) -> str:
     return "/records/records.json?" + urlencode(asked)
 
 
+def page_path(query: queries.Query) -> str:
+    return "/?" + urlencode({"q": query.text})
+
+
 def hits_in(engine: str, answer: Answer) -> int:
     if answer.status != 200:
         return 0
+    if engine == PAGE:
+        return answer.body.count(b'<li class="hit">')
     found = json.loads(answer.body)
     return len(found["rows" if engine == "datasette" else "hits"])
 
@@ -178,7 +188,13 @@ def measure(server: Server, paths: Sequence[str], clients: int) -> tuple[list[An
 
 
 def run(
-    n: int, work: Path, searchers: Sequence[int], client_counts: Sequence[int], seed: int
+    n: int,
+    work: Path,
+    searchers: Sequence[int],
+    client_counts: Sequence[int],
+    seed: int,
+    *,
+    with_page: bool = False,
 ) -> dict[str, Any]:
     pages_dir = work / f"pages-{tag(n, seed)}"
     ensure_pages(pages_dir, n, seed, generate.DEFAULT_SOURCE)
@@ -208,6 +224,8 @@ def run(
             name = "newsdex" if len(searchers) == 1 else f"newsdex ({size} searchers)"
             server = start_newsdex(index, here / f"newsdex-{size}.log", searchers=size)
             engines[name] = (server, [newsdex_path(query) for query in chosen])
+        if with_page:
+            engines[PAGE] = (next(iter(engines.values()))[0], [page_path(q) for q in chosen])
         datasette = start_datasette(database, here / "datasette.log")
         engines["datasette"] = (datasette, [datasette_path(query) for query in chosen])
         for name, (server, paths) in engines.items():
@@ -231,9 +249,12 @@ def run(
                     )[:5],
                 }
                 loads.append(os.getloadavg()[0])
-        peaks = {name: server.peak_rss_mb() for name, (server, _) in engines.items()}
+        peaks = {
+            name: server.peak_rss_mb() for name, (server, _) in engines.items() if name != PAGE
+        }
     finally:
-        statuses = {name: server.stop() for name, (server, _) in engines.items()}
+        servers = {id(server): server for server, _ in engines.values()}
+        statuses = [server.stop() for server in servers.values()]
     return {
         "pages": n,
         "records": records,
@@ -323,6 +344,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--searchers", default="4", help="newsdex's pool sizes, comma separated")
     parser.add_argument("--clients", default="1,16", help="concurrent clients, comma separated")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--page", action="store_true", help="also time the search page (/) of the first newsdex"
+    )
     parser.add_argument("--work", type=Path, default=DEFAULT_WORK)
     args = parser.parse_args(argv)
     found = run(
@@ -331,6 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         [int(size) for size in args.searchers.split(",")],
         [int(count) for count in args.clients.split(",")],
         args.seed,
+        with_page=args.page,
     )
     out = args.work / f"serve-results-{tag(args.pages, args.seed)}.json"
     out.write_text(json.dumps(found, indent=1), encoding="utf-8")
