@@ -264,10 +264,6 @@ def _record_page(request: Request, lent: Searchers) -> Response:
 # --- errors: JSON under /api (and /healthz), a page elsewhere -----------------------------
 
 
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith(("/api/", "/healthz"))
-
-
 def error_response(
     path: str, status: int, message: str, hint: str | None, headers: Mapping[str, str] | None = None
 ) -> Response:
@@ -277,18 +273,18 @@ def error_response(
     return HTMLResponse(pages.error_page(status, message, hint), status, headers)
 
 
-HTTP_ERRORS: dict[int, tuple[str, str | None]] = {
-    404: ("no such page", "the search page is at /, the API under /api (see /api/openapi.json)"),
-    405: ("this server only reads", "use GET"),
-}
-
-
 def _http_error(request: Request, error: Exception) -> Response:
+    """Starlette's own errors: no route (404), a method other than GET or HEAD (405)."""
     assert isinstance(error, HTTPException)
-    message, hint = HTTP_ERRORS.get(error.status_code, (error.detail, None))
+    path = request.url.path
     if error.status_code == 404:
-        message = f"no such page: {request.url.path}"
-    return error_response(request.url.path, error.status_code, message, hint, error.headers)
+        message = f"no such page: {path}"
+        hint = "the search page is at /, the API under /api (see /api/openapi.json)"
+    elif error.status_code == 405:
+        message, hint = "this server only reads", "use GET"
+    else:
+        message, hint = error.detail, None
+    return error_response(path, error.status_code, message, hint, error.headers)
 
 
 def _library_error(request: Request, error: Exception) -> Response:

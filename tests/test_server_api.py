@@ -4,6 +4,7 @@ answers, its status codes and the shape of its errors."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -462,6 +463,15 @@ def test_a_rebuild_is_seen_by_the_next_request(
     indexer.index_paths([page], index=seeded_index, rebuild=True)
     assert api.get("/api/search", params={"q": "syria"}).json()["total"] == 0
     assert api.get("/api/search", params={"q": "harbour"}).json()["total"] == 1
+
+
+def test_an_index_removed_while_serving_is_a_503_saying_so(
+    api: TestClient, seeded_index: Path
+) -> None:
+    shutil.rmtree(seeded_index)
+    error = assert_error(api.get("/api/search", params={"q": "syria"}), 503)
+    assert error == {"error": f"no index at {seeded_index}", "hint": "run `newsdex index` first"}
+    assert_error(api.get("/healthz"), 503)
 
 
 def test_answers_are_json_in_utf_8(api: TestClient) -> None:
