@@ -152,7 +152,7 @@ def search_page(
         results=results,
         error=error,
         took_ms=took_ms,
-        pages=pagination(wanted, results) if results is not None and results.total else None,
+        pages=pagination(wanted, results) if results is not None and results.hits else None,
         suggestion_href=(
             "?" + wanted.query_string(query=results.suggestion, offset=0)
             if results is not None and results.suggestion

@@ -134,6 +134,13 @@ def test_the_last_page_links_back_and_not_forward(api: TestClient) -> None:
     assert "Next" not in page
 
 
+def test_an_offset_past_the_hits_says_so_and_links_to_the_first(api: TestClient) -> None:
+    page = api.get("/", params={"q": "syria", "offset": "30"}).text
+    assert "No hits past 30 (3 in all)" in page
+    assert state(link_named(page, "back to the first")) == {"q": "syria"}
+    assert 'class="pagination"' not in page
+
+
 def test_page_links_keep_every_filter(api: TestClient) -> None:
     wanted = {"q": "syria OR brexit", "kind": "headline", "until": "2018-12-14", "limit": "1"}
     page = api.get("/", params=wanted).text
