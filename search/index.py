@@ -33,7 +33,7 @@ from search.dates import DateLike
 from search.filters import Filters, Sites
 from search.hits import make_hit
 from search.options import MATCHES, SORTS, KindFilter, Match, Sort, fields_of, wanted_kinds
-from search.query import QueryParser, positive_terms, words_of
+from search.query import QueryParser, positive_terms, words_and_mode
 from search.ranking import (
     BM25_B,
     BM25_K1,
@@ -228,8 +228,10 @@ class Index:
             found = set().union(*every)
         else:
             parsed = self._parse(query, where.kind, match)
-            words = words_of(parsed)
-            ranked = matching(self._searcher, words) if words is not None else None
+            mode = words_and_mode(parsed)
+            ranked = None
+            if mode is not None:
+                ranked = matching(self._searcher, mode[0], every=mode[1], near=False)
             found = ranked[0] if ranked is not None else self._searcher.docs_for_query(parsed)
         keep, leave_out = restriction.get("filter"), restriction.get("mask")
         return [
@@ -318,8 +320,9 @@ class Index:
         restriction = self._filters.restrict(*where)
         if restriction is None:
             return SearchResults(query, 0, offset, ())
-        if sort == "relevance" and (words := words_of(parsed)) is not None:
-            ranked = rank_words(self._searcher, words, restriction, offset + limit)
+        if sort == "relevance" and (mode := words_and_mode(parsed)) is not None:
+            words, every = mode
+            ranked = rank_words(self._searcher, words, restriction, offset + limit, every=every)
             if ranked is not None:
                 best, total = ranked
                 return self._results(query, parsed, best[offset:], total, offset, scored=True)
