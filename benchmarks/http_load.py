@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+from benchmarks.run import percentile
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 STARTUP_SECONDS = 60.0
 
@@ -86,15 +88,6 @@ def _ask(connection: http.client.HTTPConnection, client: int, path: str) -> Answ
         seconds = time.perf_counter() - started
         return Answer(client, path, started, seconds, None, b"", f"{type(error).__name__}: {error}")
     return Answer(client, path, started, time.perf_counter() - started, response.status, body)
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """Linear interpolation between closest ranks (numpy's default)."""
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * share
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def latency(answers: Sequence[Answer], wall_seconds: float) -> dict[str, float | int]:

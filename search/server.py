@@ -34,6 +34,7 @@ from starlette.types import Message, Receive, Scope, Send
 from indexer.errors import NewsdexError, QueryError, RecordNotFound
 from search import openapi, pages, parameters, render
 from search.index import Index
+from search.results import SearchResults
 from search.searchers import Searchers
 
 SEARCHERS = 4
@@ -128,19 +129,23 @@ def _api_search(request: Request, lent: Searchers) -> Response:
     wanted = parameters.search_request(_pairs(request))
     start = time.perf_counter()
     with lent.borrow() as index:
-        results = index.search(
-            wanted.query,
-            kind=wanted.kind,
-            since=wanted.since,
-            until=wanted.until,
-            sort=wanted.sort,
-            limit=wanted.limit,
-            offset=wanted.offset,
-            match=wanted.match,
-            site=wanted.sites or None,
-        )
+        results = _search(index, wanted)
     took = _milliseconds_since(start)
     return JSONResponse(render.results_json(results, limit=wanted.limit, took_ms=took))
+
+
+def _search(index: Index, wanted: parameters.SearchRequest) -> SearchResults:
+    return index.search(
+        wanted.query,
+        kind=wanted.kind,
+        since=wanted.since,
+        until=wanted.until,
+        sort=wanted.sort,
+        limit=wanted.limit,
+        offset=wanted.offset,
+        match=wanted.match,
+        site=wanted.sites or None,
+    )
 
 
 def _api_headlines(request: Request, lent: Searchers) -> Response:
@@ -230,17 +235,7 @@ def _search_page_data(index: Index, wanted: parameters.SearchRequest) -> pages.F
     )
     if not wanted.query.strip():
         return pages.Found(None, by_site, None)
-    results = index.search(
-        wanted.query,
-        kind=wanted.kind,
-        since=wanted.since,
-        until=wanted.until,
-        sort=wanted.sort,
-        limit=wanted.limit,
-        offset=wanted.offset,
-        match=wanted.match,
-        site=wanted.sites or None,
-    )
+    results = _search(index, wanted)
     by_day = None
     if results.total:
         by_day = index.count(
