@@ -116,6 +116,21 @@ DECEMBER_13 = HEADLINES[3:]
 OTHER_PAGE = "Harbour news\nFishing boats returned to the harbour at dawn.\n"
 
 
+HIT_JSON_KEYS = {
+    "id",
+    "kind",
+    "score",
+    "title",
+    "published",
+    "site",
+    "sources",
+    "pages",
+    "snippet",
+    "marks",
+}
+"""A hit's keys as `newsdex search --json` prints it (the server adds ``snippet_html``)."""
+
+
 def newsdex(runner: CliRunner, *args: str, **options: Any) -> Result:
     return runner.invoke(cli, list(args), **options)
 

@@ -14,6 +14,7 @@ from helpers import (
     DECEMBER_14,
     FRENCH_POLICE,
     HEADLINES,
+    HIT_JSON_KEYS,
     OTHER_PAGE,
     SEEDS,
     hostile_page,
@@ -29,18 +30,6 @@ from search.parameters import MAX_LIMIT
 from search.server import create_app
 
 RESULTS_KEYS = {"query", "total", "offset", "limit", "hits", "suggestion", "any_total", "took_ms"}
-HIT_KEYS = {
-    "id",
-    "kind",
-    "score",
-    "title",
-    "published",
-    "site",
-    "sources",
-    "pages",
-    "snippet",
-    "marks",
-}
 
 
 def without_timing(answer: dict[str, object]) -> dict[str, object]:
@@ -68,7 +57,7 @@ def test_search_hits_are_what_newsdex_search_json_prints_plus_snippet_html(
     printed = json_lines(newsdex(runner, "search", "syria OR port", "--json").stdout)
     hits = crawl_api.get("/api/search", params={"q": "syria OR port"}).json()["hits"]
     assert len(hits) == 7
-    assert [set(hit) for hit in hits] == [HIT_KEYS | {"snippet_html"}] * 7
+    assert [set(hit) for hit in hits] == [HIT_JSON_KEYS | {"snippet_html"}] * 7
     assert [{k: v for k, v in hit.items() if k != "snippet_html"} for hit in hits] == printed
 
 
