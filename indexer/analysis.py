@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from whoosh.analysis import RegexTokenizer, StopFilter
@@ -83,10 +83,7 @@ class ScriptFilter(Filter):  # type: ignore[misc]
     is_morph = True
 
     def __init__(self) -> None:
-        self._stops: frozenset[str] = StopFilter().stops
-        self._minimum: int = StopFilter().min
-        self._english = functools.lru_cache(maxsize=STEMS_CACHED)(porter_stem)
-        self._arabic = functools.lru_cache(maxsize=STEMS_CACHED)(arabic_term)
+        self._term = _term_cache()
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (ScriptFilter, ())
@@ -97,18 +94,13 @@ class ScriptFilter(Filter):  # type: ignore[misc]
     __hash__ = None  # type: ignore[assignment]
 
     def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
-        stops, minimum = self._stops, self._minimum
-        english, arabic = self._english, self._arabic
+        term_of = self._term
         position = None
         for token in tokens:
             whole = token.text.lower()
             for text in _words_of(whole, token) if HYPHEN.search(whole) else (whole,):
                 token.text = text
-                term: str | None
-                if text.isascii() or not is_arabic(text):
-                    term = None if len(text) < minimum or text in stops else english(text)
-                else:
-                    term = arabic(text)
+                term = term_of(text)
                 if term is not None:
                     if token.positions:  # as StopFilter(renumber=True)
                         if position is None:
@@ -122,6 +114,77 @@ class ScriptFilter(Filter):  # type: ignore[misc]
                 elif not token.removestops:
                     token.stopped = True  # kept lowercased, not stemmed
                     yield token
+
+
+_STOPS: frozenset[str] = StopFilter().stops
+_SHORTEST: int = StopFilter().min
+
+
+def _term(word: str) -> str | None:
+    """A lower-case word's index term: Porter's stem, or Arabic's; ``None`` for
+    a stop word or a word too short to index."""
+    if word.isascii() or not is_arabic(word):
+        return None if len(word) < _SHORTEST or word in _STOPS else porter_stem(word)
+    return arabic_term(word)
+
+
+def _term_cache() -> Callable[[str], str | None]:
+    """:func:`_term`, remembering the words it has seen (as ``StemFilter`` does)."""
+    return functools.lru_cache(maxsize=STEMS_CACHED)(_term)
+
+
+_INDEXING_TERMS: dict[str, str | None] = {}
+"""Terms of the words indexing met, up to :data:`STEMS_CACHED` (then met afresh)."""
+_ASCII_COMPOUND = re.compile(r"[\w*]+(?:\.?[\w*]+)*(?:-[\w*]+(?:\.?[\w*]+)*)*", re.ASCII)
+""":data:`indexer.words.COMPOUND` on ASCII text, which has no marks: a simpler
+pattern, and lower case makes no difference to it."""
+
+
+def indexed_positions(text: str) -> dict[str, list[int]]:
+    """Every term of ``text`` with its positions, as :func:`analyzer` gives them
+    when indexing (tokens, lower case, compounds, stop words, stems, positions
+    numbered over the words kept), without making a token a word.
+
+    Indexing analyses every field of every document: going through Whoosh's
+    token objects and filter generators was most of a build's analysis.
+    """
+    if text.isascii():
+        tokens = _ASCII_COMPOUND.findall(text.lower())
+    else:
+        tokens = [token.lower() for token in COMPOUND.findall(text)]
+    known = _INDEXING_TERMS
+    if len(known) > STEMS_CACHED:
+        known.clear()
+    positions: dict[str, list[int]] = {}
+    position = -1
+    for raw, whole in enumerate(tokens):
+        for word in _parts(whole) if "-" in whole or HYPHEN.search(whole) else (whole,):
+            if word in known:
+                term = known[word]
+            else:
+                term = known[word] = _term(word)
+            if term is not None:
+                position = raw if position < 0 else position + 1
+                if term in positions:
+                    positions[term].append(position)
+                else:
+                    positions[term] = [position]
+    return positions
+
+
+def _parts(compound: str) -> list[str]:
+    """A hyphenated word's words, then, if one has a digit, them written together."""
+    parts = [part for part in HYPHEN.split(compound) if part]
+    if len(parts) > 1 and _DIGIT.search(compound):
+        parts.append("".join(parts))
+    return parts
+
+
+def is_newsdex_analyzer(analyzer: Any) -> bool:
+    """Whether ``analyzer`` is what :func:`analyzer` makes (its terms can be had
+    from :func:`indexed_positions`)."""
+    items: list[Any] = list(getattr(analyzer, "items", ()))
+    return [type(item) for item in items] == [WordTokenizer, ScriptFilter]
 
 
 def _words_of(compound: str, token: Any) -> Iterator[str]:

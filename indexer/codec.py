@@ -45,6 +45,8 @@ from whoosh.reading import TermNotFound
 from whoosh.system import emptybytes
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from indexer.analysis import indexed_positions, is_newsdex_analyzer
+
 INLINE_POSTINGS_BELOW = 2
 """Terms in fewer documents than this keep their postings in the term dictionary."""
 
@@ -77,13 +79,16 @@ class CompactPositions(Positions):  # type: ignore[misc]
         # Whoosh's word_values without adding up token boosts: newsdex's
         # analyzer gives every token a boost of 1, so a word's weight is its
         # count. It runs for every field of every document indexed.
-        kwargs["positions"] = True
-        positions: defaultdict[str, list[int]] = defaultdict(list)
-        for token in tokens(value, analyzer, kwargs):
-            positions[token.text].append(token.pos)
+        if isinstance(value, str) and is_newsdex_analyzer(analyzer):
+            found = indexed_positions(value)
+        else:
+            kwargs["positions"] = True
+            found = defaultdict(list)
+            for token in tokens(value, analyzer, kwargs):
+                found[token.text].append(token.pos)
         boost = self.field_boost
-        for word, found in positions.items():
-            yield word, len(found), len(found) * boost, self.encode(found)
+        for word, places in found.items():
+            yield word, len(places), len(places) * boost, self.encode(places)
 
     def encode(self, poslist: Any) -> bytes:
         encoded = bytearray()
@@ -539,7 +544,9 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
         return W3TermInfo.from_bytes(entry)
 
 
-_LENGTH_OF_CODE: list[int | None] = [None, *(byte_to_length(code) for code in range(1, 256))]
+LENGTH_OF_CODE = [0, *(byte_to_length(code) for code in range(1, 256))]
+"""A field's length from Whoosh's one-byte code of it (0: the field is empty)."""
+_LENGTH_OF_CODE: list[int | None] = [None, *LENGTH_OF_CODE[1:]]
 """A field's length from its one-byte code, as Whoosh reads it (0: no length)."""
 
 

@@ -28,9 +28,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from whoosh.reading import SegmentReader
-from whoosh.util.numeric import byte_to_length
 
-from indexer.codec import NewsdexCodec, read_posting_list
+from indexer.codec import LENGTH_OF_CODE, NewsdexCodec, read_posting_list
 from indexer.processes import end_with_parent
 
 MERGE_FACTOR = 8
@@ -41,9 +40,6 @@ LARGEST_MERGE_DOCUMENTS = 50_000
 """No merge makes a segment larger than this, so no merge takes long (its time
 grows with its documents), and segments this large are few (a full build
 of 50,000 pages leaves two)."""
-
-_LENGTH_OF_CODE = [0, *(byte_to_length(code) for code in range(1, 256))]
-"""A field's length from Whoosh's one-byte code of it (0: the field is empty)."""
 
 
 def level_of(documents: int) -> int:
@@ -245,7 +241,7 @@ def _copy_documents(
                 length = 0
                 if name in lengths:
                     field_codes = codes[name]
-                    length = _LENGTH_OF_CODE[field_codes[old]] if field_codes else 0
+                    length = LENGTH_OF_CODE[field_codes[old]] if field_codes else 0
                     lengths[name].append(length)
                 writer.add_field(name, field, stored.get(name), length)
                 if name in column_readers:

@@ -89,6 +89,11 @@ class PostingsPool:
             for docnum, weight, value in unpack_postings(postings):
                 yield fieldname, text, docnum, weight, value
 
+    def iter_terms(self) -> Iterator[tuple[str, bytes, bytes | bytearray]]:
+        """Every term with its postings packed (:func:`unpack_posting_list` reads
+        them), by field and term; the pool is empty afterwards."""
+        return self._merged_terms()
+
     def cleanup(self) -> None:
         """Drop what the pool holds, in memory and on disk."""
         self._terms = {}
@@ -142,6 +147,28 @@ class PostingsPool:
                 yield fieldname, text, parts[0] if len(parts) == 1 else b"".join(parts)
         finally:
             self.cleanup()
+
+
+def unpack_posting_list(
+    postings: bytes | bytearray,
+) -> tuple[list[int], list[float], list[bytes]]:
+    """The documents, weights and values of one term's postings, in lists (no
+    values when its postings have none)."""
+    unpack_from = _POSTING.unpack_from
+    size = _POSTING.size
+    ids: list[int] = []
+    weights: list[float] = []
+    values: list[bytes] = []
+    offset, end = 0, len(postings)
+    while offset < end:
+        docnum, weight, length = unpack_from(postings, offset)
+        offset += size
+        ids.append(docnum)
+        weights.append(weight)
+        if length:
+            values.append(bytes(postings[offset : offset + length]))
+            offset += length
+    return ids, weights, values
 
 
 def unpack_postings(postings: bytes | bytearray) -> Iterator[tuple[int, float, bytes | None]]:

@@ -15,8 +15,9 @@ from whoosh import index as whoosh_index
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
+from indexer.codec import LENGTH_OF_CODE
 from indexer.errors import IndexWriteFailed
-from indexer.pool import PostingsPool
+from indexer.pool import PostingsPool, unpack_posting_list
 from indexer.processes import end_with_parent
 from indexer.storage import INDEX_NAME
 
@@ -33,6 +34,26 @@ def remove_leftovers(index: whoosh_index.FileIndex) -> None:
         # Tables of contents are written to a temporary name, then renamed.
         if name.startswith(f"_{INDEX_NAME}_") and ".toc." in name:
             index.storage.delete_file(name)
+
+
+def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: PostingsPool) -> None:
+    """Every term of the pool to the segment, a posting list at a time, as
+    Whoosh's ``add_postings`` writes them a posting at a time."""
+    field = None
+    for fieldname, text, packed in pool.iter_terms():
+        if fieldname != field:
+            if field is not None:
+                fieldwriter.finish_field()
+            field = fieldname
+            fieldwriter.start_field(fieldname, schema[fieldname])
+            codes = lengths.length_codes(fieldname) if lengths is not None else None
+        ids, weights, values = unpack_posting_list(packed)
+        sizes = [LENGTH_OF_CODE[codes[number]] for number in ids] if codes else [0] * len(ids)
+        fieldwriter.start_term(text)
+        fieldwriter._postwriter.add_posting_list(ids, weights, values, sizes)
+        fieldwriter.finish_term()
+    if field is not None:
+        fieldwriter.finish_field()
 
 
 def _use_newsdex_pool(writer: SegmentWriter, limitmb: float) -> None:
@@ -53,6 +74,18 @@ class PooledSegmentWriter(SegmentWriter):  # type: ignore[misc]
         super().__init__(index, limitmb=limitmb, **kwargs)
         _use_newsdex_pool(self, limitmb)
         self._written: list[Any] = []
+
+    def _flush_segment(self) -> None:
+        # Whoosh's, giving the postings writer a term's postings at once where
+        # Whoosh gives them one at a time through five calls each.
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        try:
+            write_postings(self.fieldwriter, self.schema, lengths, self.pool)
+            self.fieldwriter.close()
+        finally:
+            if lengths is not None:
+                lengths.close()
 
     def _finalize_segment(self) -> Any:
         segment = super()._finalize_segment()

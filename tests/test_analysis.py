@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from whoosh.lang.porter import stem as whoosh_stem
 
 import indexer
@@ -108,3 +110,59 @@ def test_a_search_for_il_10_finds_it_however_written_before_other_interleukins(
         found = index.search("IL-10", match="any")
     assert found.hits[0].title == "IL-10"
     assert {hit.title for hit in found.hits} == {"IL-10", "IL10", "IL-6"}
+
+
+def pipeline_positions(text: str) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for token in analysis.analyzer()(text, positions=True, mode="index"):
+        positions.setdefault(token.text, []).append(token.pos)
+    return positions
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The killings في المَدْرَسَةُ and Apple شركة IL-10 state-of-the-art covid-19 4-PBA",
+        "-x- a--b e.g. U.S. 1.5 *brexit* don't O'Neill's",
+        "",
+        "the of and",
+    ],
+)
+def test_indexing_gives_the_terms_and_positions_the_analyzer_gives(text: str) -> None:
+    assert analysis.indexed_positions(text) == pipeline_positions(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "IL-10",
+                "the",
+                "killings",
+                "المَدْرَسَةُ",
+                "مدرسة",
+                "a",
+                "x-ray",
+                "4-PBA",
+                "U.S.",
+                "café",
+                "naïve",
+                "e\u0301",
+                "-",
+                "--",
+                "2019",
+                "ٱلْ",
+                " ",
+                "\n",
+                ".",
+                "*",
+                "'s",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_indexing_gives_what_the_analyzer_gives_on_any_mix(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    assert analysis.indexed_positions(text) == pipeline_positions(text)

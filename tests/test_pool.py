@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.pool import Posting, PostingsPool
+from benchmarks.generate import write_pages
+from indexer.pool import Posting, PostingsPool, unpack_posting_list
 
 FIELDS = st.sampled_from(["body", "id", "title"])
 TERMS = st.binary(min_size=1, max_size=6)
@@ -97,3 +100,63 @@ def test_pool_is_empty_once_given_back(tmp_path: Path) -> None:
         pool.add(("id", b"d%d" % docnum, docnum, 1.0, None))
     assert len(list(pool.iter_postings())) == 300
     assert list(pool.iter_postings()) == []
+
+
+def test_terms_given_back_packed_unpack_to_the_postings_given_one_by_one(
+    tmp_path: Path,
+) -> None:
+    postings = [
+        ("body", b"word%d" % (docnum % 7), docnum, float(docnum % 3 + 1), b"\x01" * (docnum % 4))
+        for docnum in range(400)
+    ]
+    one_by_one, packed = PostingsPool(tmp_path, 2_000), PostingsPool(tmp_path, 2_000)
+    for posting in sorted(postings, key=lambda p: p[2]):
+        one_by_one.add(posting)
+        packed.add(posting)
+    expected = [(f, t, d, w, v or b"") for f, t, d, w, v in one_by_one.iter_postings()]
+    unpacked = []
+    for field, text, term_postings in packed.iter_terms():
+        ids, weights, values = unpack_posting_list(term_postings)
+        with_values = iter(values)
+        for docnum, weight in zip(ids, weights, strict=True):
+            value = next(with_values) if docnum % 4 else b""
+            unpacked.append((field, text, docnum, weight, value))
+    assert unpacked == expected
+    assert next(with_values, None) is None
+
+
+@pytest.mark.usefixtures("bbc_news")
+def test_a_segment_written_a_posting_list_at_a_time_is_the_one_whoosh_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk write at commit against Whoosh's own, posting by posting:
+    the same term and posting files, byte for byte."""
+    from whoosh.writing import SegmentWriter
+
+    import indexer
+    from indexer.writers import PooledSegmentWriter
+
+    write_pages(tmp_path / "pages", 200)
+    indexer.index_paths([tmp_path / "pages"], index=tmp_path / "bulk")
+    monkeypatch.setattr(PooledSegmentWriter, "_flush_segment", SegmentWriter._flush_segment)
+    indexer.index_paths([tmp_path / "pages"], index=tmp_path / "whoosh")
+    assert segment_files(tmp_path / "bulk") == segment_files(tmp_path / "whoosh")
+
+
+def segment_files(index: Path) -> dict[str, bytes]:
+    """The term and posting files of an index's one segment, by extension."""
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.filestore import FileStorage
+
+    (segment,) = [name for name in os.listdir(index) if name.endswith(".seg")]
+    files = CompoundStorage(FileStorage(str(index)).open_file(segment), use_mmap=False)
+    found = {}
+    try:
+        for name in files.list():
+            extension = name.rsplit(".", 1)[-1]
+            if extension in ("trm", "pst"):
+                found[extension] = files.open_file(name).read()
+    finally:
+        files.close()
+    assert set(found) == {"trm", "pst"}
+    return found
