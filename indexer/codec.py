@@ -63,6 +63,7 @@ last block), postings, last id, maximum weight, zlib level, shortest and longest
 field length (Whoosh's one-byte codes). Whoosh pickles these."""
 _LENGTH_SIZE = 4
 _HIGH_BYTES = bytes(range(0x80, 0x100))
+_ONE_BYTE = [bytes((number,)) for number in range(0x80)]
 
 
 class CompactPositions(Positions):  # type: ignore[misc]
@@ -90,7 +91,9 @@ class CompactPositions(Positions):  # type: ignore[misc]
         for word, places in found.items():
             yield word, len(places), len(places) * boost, self.encode(places)
 
-    def encode(self, poslist: Any) -> bytes:
+    def encode(self, poslist: Sequence[int]) -> bytes:
+        if len(poslist) == 1 and poslist[0] < 0x80:  # most words of a document
+            return _ONE_BYTE[poslist[0]]
         encoded = bytearray()
         previous = 0
         for position in poslist:

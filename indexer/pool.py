@@ -32,6 +32,7 @@ Posting = tuple[str, bytes, int, float, bytes | None]
 """(field name, term, document number, weight, value)."""
 
 _POSTING = struct.Struct("<IfI")
+_POSTING_SIZE = _POSTING.size
 """A posting in a term's byte string: document, weight, the value's length; then the value."""
 _RUN_ENTRY = struct.Struct("<HII")
 """A term in a run file: its field's number, the term's length, its postings' length."""
@@ -76,6 +77,29 @@ class PostingsPool:
         postings += value
         self._size += _POSTING.size + len(value)
         if self._size * _GROWTH > self.limit_bytes:
+            self._spill()
+
+    def add_terms(
+        self, fieldname: str, docnum: int, terms: Iterable[tuple[bytes, float, bytes]]
+    ) -> None:
+        """One document's postings in one field: ``(term, weight, value)`` each,
+        as :meth:`add` would take them one at a time."""
+        if fieldname != self._last_field or not self._last_terms:
+            self._last_terms = self._terms.setdefault(fieldname, {})
+            self._last_field = fieldname
+            self.fieldnames.add(fieldname)
+        by_text, pack = self._last_terms, _POSTING.pack
+        size = self._size
+        for text, weight, value in terms:
+            postings = by_text.get(text)
+            if postings is None:
+                postings = by_text[text] = bytearray()
+                size += _TERM_OVERHEAD + len(text)
+            postings += pack(docnum, weight, len(value))
+            postings += value
+            size += _POSTING_SIZE + len(value)
+        self._size = size
+        if size * _GROWTH > self.limit_bytes:
             self._spill()
 
     @property

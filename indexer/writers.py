@@ -15,7 +15,8 @@ from whoosh import index as whoosh_index
 from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
-from indexer.codec import LENGTH_OF_CODE
+from indexer.analysis import indexed_positions, is_newsdex_analyzer
+from indexer.codec import LENGTH_OF_CODE, CompactPositions
 from indexer.errors import IndexWriteFailed
 from indexer.pool import PostingsPool, unpack_posting_list
 from indexer.processes import end_with_parent
@@ -34,6 +35,18 @@ def remove_leftovers(index: whoosh_index.FileIndex) -> None:
         # Tables of contents are written to a temporary name, then renamed.
         if name.startswith(f"_{INDEX_NAME}_") and ".toc." in name:
             index.storage.delete_file(name)
+
+
+def _analysed_fast(field: Any) -> bool:
+    """Whether a field's terms and positions can come from
+    :func:`indexer.analysis.indexed_positions` (weights are counts)."""
+    return (
+        type(field.format) is CompactPositions
+        and field.format.field_boost == 1
+        and is_newsdex_analyzer(field.analyzer)
+        and not field.separate_spelling()
+        and not field.vector
+    )
 
 
 def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: PostingsPool) -> None:
@@ -74,6 +87,50 @@ class PooledSegmentWriter(SegmentWriter):  # type: ignore[misc]
         super().__init__(index, limitmb=limitmb, **kwargs)
         _use_newsdex_pool(self, limitmb)
         self._written: list[Any] = []
+
+    def add_document(self, **fields: Any) -> None:
+        # Whoosh's add_document (newsdex's schema has no spelling or vector
+        # fields, and gives no boosts), with newsdex's text fields analysed
+        # in one call and their postings pooled in one: each went through
+        # four generators and a call a word.
+        self._check_state()
+        perdocwriter, schema, docnum, pool = self.perdocwriter, self.schema, self.docnum, self.pool
+        names = sorted(name for name in fields if not name.startswith("_"))
+        self._check_fields(schema, names)
+        perdocwriter.start_doc(docnum)
+        try:
+            for name in names:
+                value = fields[name]
+                if value is None:
+                    continue
+                field = schema[name]
+                length = 0
+                if field.indexed:
+                    if isinstance(value, str) and _analysed_fast(field):
+                        encode = field.format.encode
+                        found = indexed_positions(value)
+                        pool.add_terms(
+                            name,
+                            docnum,
+                            [(t.encode(), len(at), encode(at)) for t, at in found.items()],
+                        )
+                        if field.scorable:
+                            length = sum(len(at) for at in found.values())
+                    else:
+                        for text, frequency, weight, encoded in field.index(value):
+                            if field.scorable:
+                                length += frequency
+                            pool.add((name, text, docnum, weight, encoded))
+                perdocwriter.add_field(name, field, value if field.stored else None, length)
+                if field.column_type:
+                    cv = field.to_column_value(value)
+                    perdocwriter.add_column_value(name, field.column_type, cv)
+        except ValueError:
+            perdocwriter.cancel_doc()
+            raise
+        perdocwriter.finish_doc()
+        self._added = True
+        self.docnum += 1
 
     def _flush_segment(self) -> None:
         # Whoosh's, giving the postings writer a term's postings at once where
