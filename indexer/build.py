@@ -14,7 +14,7 @@ import hashlib
 import itertools
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -39,7 +39,6 @@ from indexer.report import IndexReport
 from indexer.segment import split_page
 
 if TYPE_CHECKING:
-    from indexer.session import IndexSession
     from indexer.storage import PageEntry
 
 PathLike = str | os.PathLike[str]
@@ -113,11 +112,35 @@ def _at_site(record: RecordOf, site: str) -> RecordOf:
     return dataclasses.replace(record, sources=sources)
 
 
+class PagesMet(Protocol):
+    """The pages an index run has met (``indexer.ledger.RunLedger``)."""
+
+    def meet_page(self, key: str) -> bool: ...
+
+    def meet_pages(self, keys: Iterable[str]) -> None: ...
+
+    def has_met_page(self, key: str) -> bool: ...
+
+
+class RunSession(Protocol):
+    """Where an index run's decisions go: an ``IndexSession`` writes them to one
+    index; a sharded run records them for the shards (``indexer.sharded``)."""
+
+    @property
+    def ledger(self) -> PagesMet: ...
+
+    def put_page(self, page: PageEntry, records: Iterable[Record]) -> None: ...
+
+    def keep_page(self, key: str, mtime_ns: int) -> None: ...
+
+    def remove_page(self, page: PageEntry) -> None: ...
+
+
 @dataclass
 class _Run:
     """The tallies and decisions of one index run."""
 
-    session: IndexSession
+    session: RunSession
     known: dict[str, PageEntry]
     fields: DumpFields
     max_page_bytes: int = MAX_PAGE_BYTES
@@ -128,6 +151,11 @@ class _Run:
     removed: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     warnings: list[PageWarning] = field(default_factory=list)
+    deferred: list[InputFile] | None = None
+    """When a list, files to read are put here instead of read (a sharded run
+    reads them on its workers)."""
+    on_index: Callable[[Page], None] | None = None
+    """Told of each page read and split, before its records go to the session."""
     _by_dump: dict[str, list[str]] | None = None
 
     def take(self, found: InputFile | Skipped) -> None:
@@ -143,12 +171,21 @@ class _Run:
                 self.skipped.append(found)
             return
         earlier = self.known.get(found.path)
-        if earlier and earlier.skipped is not None and not found.is_dump:
-            # Read again: the skip may be gone (a larger --max-page-mb, fixed
-            # permissions), and a skipped page costs at most its first 8 KB.
-            self._page_file(found, earlier)
-        elif earlier and (earlier.size, earlier.mtime_ns) == (found.size, found.mtime_ns):
+        # A skipped page file is read again: the skip may be gone (a larger
+        # --max-page-mb, fixed permissions), and it costs at most its first 8 KB.
+        read_again = earlier and earlier.skipped is not None and not found.is_dump
+        if (
+            earlier
+            and not read_again
+            and (earlier.size, earlier.mtime_ns)
+            == (
+                found.size,
+                found.mtime_ns,
+            )
+        ):
             self._unchanged_file(earlier, found)
+        elif self.deferred is not None:
+            self.deferred.append(found)
         elif found.is_dump:
             self._dump(found)
         else:
@@ -217,8 +254,7 @@ class _Run:
                         self._skip(skipped.path, found.path, skipped.reason)
                     waiting = None
                 if not self.session.ledger.meet_page(page.key):
-                    where = page.line or page.key
-                    self._skip(where, found.path, f"duplicate of a page read before ({page.key})")
+                    self._skip_duplicate(page, found.path)
                     continue
                 earlier = self.known.get(page.key)
                 if earlier and earlier.digest == page.digest:
@@ -243,6 +279,8 @@ class _Run:
         self.session.put_page(dump, ())
 
     def _index(self, page: Page, entry: PageEntry) -> None:
+        if self.on_index is not None:
+            self.on_index(page)
         split = _split(page, self.site)
         found = split.records
         entry = dataclasses.replace(
@@ -254,6 +292,10 @@ class _Run:
         self.session.put_page(entry, found)
         self.read += 1
         self.warnings.extend(PageWarning(page.key, warning) for warning in split.warnings)
+
+    def _skip_duplicate(self, page: Page, container: str) -> None:
+        where = page.line or page.key
+        self._skip(where, container, f"duplicate of a page read before ({page.key})")
 
     def _skip_file(self, found: InputFile, reason: str) -> None:
         self._skip(found.path, found.path, reason, found)
@@ -322,6 +364,8 @@ def index_paths(
     site: str | None = None,
     max_page_bytes: int = MAX_PAGE_BYTES,
     progress: Progress | None = None,
+    shards: int | None = None,
+    scheduler: str | None = None,
 ) -> IndexReport:
     """Index the pages under ``paths`` (the bundled seeds when empty).
 
@@ -342,12 +386,33 @@ def index_paths(
     :param max_page_bytes: pages larger than this are skipped ("too large"),
         never read whole: it bounds the memory one page can take
     :param progress: told of each phase as the run goes (:class:`Progress`)
+    :param shards: build a sharded index of this many shards on Dask (needs
+        ``newsdex[dask]``); an index that is sharded already stays so, with
+        its shard count, unless ``rebuild`` gives another
+    :param scheduler: the Dask scheduler of a sharded run (``tcp://host:8786``);
+        ``None``: a local cluster of this machine's cores; ``"sync"``: no
+        cluster, everything in this process (tests, debugging)
     """
+    directory = index_directory(index)
+    if shards is not None or scheduler is not None or _is_sharded(directory):
+        from indexer.sharded import index_sharded
+
+        return index_sharded(
+            paths,
+            directory=directory,
+            shards=shards,
+            scheduler=scheduler,
+            rebuild=rebuild,
+            wait_seconds=wait_seconds,
+            fields=fields,
+            site=site,
+            max_page_bytes=max_page_bytes,
+            progress=progress,
+        )
     # Imported here so that `import indexer` stays light: Whoosh loads only
     # when an index is really written.
     from indexer.session import PARALLEL_MIN_BYTES, IndexSession
 
-    directory = index_directory(index)
     site = site_name(site) if site is not None else None
     roots = [Path(os.path.abspath(path)) for path in paths] or [bundled_seeds()]
     # The files are streamed as the folders are walked, never listed whole:
@@ -383,6 +448,12 @@ def index_paths(
         if progress is not None:
             progress.committing()
     return dataclasses.replace(report, documents=session.documents or 0)
+
+
+def _is_sharded(directory: Path) -> bool:
+    from indexer.manifest import MANIFEST_FILE
+
+    return (directory / MANIFEST_FILE).is_file()
 
 
 def index_records(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from whoosh import query as whoosh_query
@@ -42,24 +42,32 @@ def rank_words(
     words: list[list[tuple[str, str]]],
     restriction: dict[str, set[int]],
     wanted: int,
+    key: Callable[[int], str],
 ) -> tuple[list[tuple[int, float]], int] | None:
     """The ``wanted`` best matches of a query of words (:func:`search.query.words_of`),
-    best first, and how many there are, worked out by :mod:`search.top_hits`;
-    ``None`` if a scorer is not newsdex's (an index of another codec): Whoosh
-    runs it then."""
+    best first (ties to the smaller ``key``, the record id), and how many there
+    are, worked out by :mod:`search.top_hits`; ``None`` if a scorer is not
+    newsdex's (an index of another codec): Whoosh runs it then."""
     found = matching(searcher, words)
     if found is None:
         return None
-    numbers, scores = found
+    numbers, scores = admitted(*found, restriction)
+    return top_hits.top(numbers, scores, wanted, key), len(numbers)
+
+
+def admitted(
+    numbers: list[int], scores: list[float], restriction: dict[str, set[int]]
+) -> tuple[list[int], list[float]]:
+    """The matches a filter or mask (:meth:`search.filters.Filters.restrict`) lets through."""
     keep, leave_out = restriction.get("filter"), restriction.get("mask")
-    if keep is not None or leave_out:
-        admitted = [
-            (number, score)
-            for number, score in zip(numbers, scores, strict=True)
-            if (keep is None or number in keep) and (not leave_out or number not in leave_out)
-        ]
-        numbers, scores = [n for n, _ in admitted], [s for _, s in admitted]
-    return top_hits.top(numbers, scores, wanted), len(numbers)
+    if keep is None and not leave_out:
+        return numbers, scores
+    kept = [
+        (number, score)
+        for number, score in zip(numbers, scores, strict=True)
+        if (keep is None or number in keep) and (not leave_out or number not in leave_out)
+    ]
+    return [n for n, _ in kept], [s for _, s in kept]
 
 
 def matching(
@@ -96,6 +104,20 @@ def matching(
     return all_numbers, all_scores
 
 
+def score_every_match(
+    searcher: Any, parsed: whoosh_query.Query, restriction: dict[str, set[int]]
+) -> tuple[list[int], list[float]]:
+    """Every match of a query Whoosh runs, and its score (see :func:`search_every_match`),
+    in no order: the top is picked by :func:`search.top_hits.top`."""
+    collector = searcher.collector(limit=None, optimize=False, **restriction)
+    scored = collector
+    while hasattr(scored, "child"):  # a filter or mask wraps the collector that scores
+        scored = scored.child
+    scored.replace = 0
+    searcher.search_with_collector(parsed, collector)
+    return [number for _, number in scored.items], [score for score, _ in scored.items]
+
+
 def search_every_match(searcher: Any, parsed: whoosh_query.Query, options: dict[str, Any]) -> Any:
     """Whoosh's search, scoring every match.
 
@@ -118,10 +140,12 @@ def search_every_match(searcher: Any, parsed: whoosh_query.Query, options: dict[
 
 
 def _records_with(searcher: Any, field: str) -> int:
-    """How many records have ``field`` (page documents and other kinds do not)."""
-    reader = searcher.reader()
+    """How many records have ``field`` (page documents and other kinds do not).
+
+    Asked of the searcher, not its reader: a cluster search gives the searcher
+    the statistics of every shard (``search.cluster``)."""
     kinds = [kind for kind in KINDS if field in FIELDS_OF_KIND[kind]]
-    return max(int(sum(reader.doc_frequency("kind", kind) for kind in kinds)), 1)
+    return max(int(sum(searcher.doc_frequency("kind", kind) for kind in kinds)), 1)
 
 
 def _length_codes(reader: Any, field: str) -> bytes | None:
