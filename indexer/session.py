@@ -419,7 +419,9 @@ class IndexSession:
         if orphans:
             old = document_to_page(self._searcher.stored_fields(number))
             self.ledger.add_orphan_candidates(record_id for record_id, _ in old.records)
-        self._replaced_pages.add(number)
+            # A page kept (touched, unchanged) still holds its records, at its
+            # site: only a page whose records go stops counting for them.
+            self._replaced_pages.add(number)
         self._delete(page_document_id(key))
 
     def _add(self, document: dict[str, Any]) -> None:

@@ -249,7 +249,11 @@ class Index:
             parsed = self._parse(query, where.kind, match)
             words = words_of(parsed)
             ranked = matching(self._searcher, words) if words is not None else None
-            found = ranked[0] if ranked is not None else self._searcher.docs_for_query(parsed)
+            if ranked is not None:
+                found = ranked[0]
+            else:
+                found = list(self._searcher.docs_for_query(parsed))
+                found, _ = self._records_only(parsed, found, [])
         keep, leave_out = restriction.get("filter"), restriction.get("mask")
         return [
             number
@@ -376,12 +380,16 @@ class Index:
     def _records_only(
         self, parsed: whoosh_query.Query, numbers: list[int], scores: list[float]
     ) -> tuple[list[int], list[float]]:
-        """The matches without page documents, which only a NOT can match
-        (``x NOT y`` with ``match="any"`` is ``x OR NOT y``)."""
+        """The matches without page documents and deleted documents, which
+        only a NOT can match (``x NOT y`` with ``match="any"`` is ``x OR NOT
+        y``, and Whoosh's NOT matches every other document, deleted or not)."""
         if not _has_not(parsed):
             return numbers, scores
         pages = self._filters.page_documents()
-        kept = [i for i, number in enumerate(numbers) if number not in pages]
+        deleted = self._searcher.reader().is_deleted
+        kept = [
+            i for i, number in enumerate(numbers) if number not in pages and not deleted(number)
+        ]
         return [numbers[i] for i in kept], [scores[i] for i in kept] if scores else []
 
     @staticmethod

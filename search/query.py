@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from whoosh import query as whoosh_query
-from whoosh.matching import NullMatcher
+from whoosh.matching import AndNotMatcher, NullMatcher
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
 
 from indexer.errors import QueryError
@@ -183,6 +183,8 @@ class QueryParser:
         Applied to every part of a parsed query in turn, adding up in
         ``expanded``: see :data:`MAX_EXPANSIONS` and :data:`MAX_PATTERNS`.
         """
+        if type(query) is whoosh_query.AndNot:
+            return _AndNot(query.a, query.b)
         if isinstance(query, whoosh_query.Every):
             # `*` alone: every record of the kinds asked (that have the field).
             # Whoosh's own reads every posting of the field, and `*:*` would
@@ -318,6 +320,29 @@ class Expansion(whoosh_query.MultiTerm):  # type: ignore[misc]
         if not terms:
             return NullMatcher()
         return _Union(terms).matcher(searcher, context)
+
+
+class _AndNotMatcher(AndNotMatcher):  # type: ignore[misc]
+    """Whoosh's ``AndNotMatcher``, whose first match is checked against the
+    words left out: Whoosh's checks it only when both lists start on the same
+    document, so ``analysts -years`` returned a record with "years" when the
+    list of "years" started before it (as the records of a segment fell)."""
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            if self.b.id() < self.a.id():
+                self.b.skip_to(self.a.id())
+            if self.b.is_active() and self.a.id() == self.b.id():
+                self._find_next()
+
+
+class _AndNot(whoosh_query.AndNot):  # type: ignore[misc]
+    """``a ANDNOT b`` (``NOT``, ``-word``) matched by :class:`_AndNotMatcher`."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        scored = self.a.matcher(searcher, context)
+        left_out = self.b.matcher(searcher, searcher.boolean_context())
+        return _AndNotMatcher(scored, left_out)
 
 
 class _Union(whoosh_query.Or):  # type: ignore[misc]
