@@ -16,7 +16,7 @@ from indexer.errors import NewsdexError
 if TYPE_CHECKING:
     from distributed import Client
 
-CONNECT_SECONDS = 10
+CONNECT_SECONDS = 5
 """How long to try to reach a scheduler before saying it cannot be reached."""
 
 
