@@ -1,13 +1,13 @@
 """A sharded index run on Dask: pages split on the workers, records shuffled to
 shards by id, each shard written by one task, committed by the manifest.
 
-The run goes as an index run of one index (``indexer.build``), spread out:
+The run goes as an index run of one index (``indexer.run``), spread out:
 
 1. This process takes the index's write lock, learns the pages the shards
    know, walks the paths and decides, file by file, what an index run
    decides without reading (unchanged files, skips, vanished pages).
 2. The files to read go to the workers as the partitions of a Dask bag;
-   each partition is read and split there by the same ``_Run`` code, its
+   each partition is read and split there by the same ``IndexRun`` code, its
    decisions recorded (:class:`_Recorder`) instead of written.
 3. Each partition's pages are cut up by shard: a record goes to the shard
    its id hashes to (``indexer.manifest.shard_of``), with the part of its
@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from indexer import lock
-from indexer.build import PathLike, Progress, _Run
 from indexer.dask_cluster import connected, is_dask_failure, one_line
 from indexer.errors import (
     IndexNotFound,
@@ -72,6 +71,7 @@ from indexer.pages import (
 )
 from indexer.records import KINDS, Kind, Record
 from indexer.report import IndexReport
+from indexer.run import IndexRun, PathLike, Progress
 from indexer.storage import INDEX_NAME, PAGE_KIND, PageEntry, check_marker, document_to_page
 
 if TYPE_CHECKING:
@@ -208,7 +208,7 @@ def _read_files(
 ) -> list[_Partition]:
     """Read and split one partition's files, as an index run does (a Dask task)."""
     recorder = _Recorder()
-    run = _Run(recorder, {}, fields, max_page_bytes, site, on_index=recorder.indexing)
+    run = IndexRun(recorder, {}, fields, max_page_bytes, site, on_index=recorder.indexing)
     for item in files:
         run.known, run._by_dump = item.known, None
         recorder.file_order = item.order
@@ -519,7 +519,7 @@ class _ShardedRun:
     ) -> IndexReport:
         known = self.known_pages()
         here = _Recorder()
-        run = _Run(here, known, fields, max_page_bytes, site, deferred=[])
+        run = IndexRun(here, known, fields, max_page_bytes, site, deferred=[])
         to_read: list[_FileToRead] = []
         total = sum(f.size for f in find_inputs(self.roots) if isinstance(f, InputFile))
         done = 0

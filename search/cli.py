@@ -249,7 +249,7 @@ def _query_words(ctx: click.Context, param: click.Parameter, words: tuple[str, .
 
 def _open(index_dir: Path | None, scheduler: str | None = None) -> Index:
     # Whoosh loads here, not at start-up: `newsdex --help` and `split` never need it.
-    from search.index import open_index
+    from search.opening import open_index
 
     return open_index(index_dir, scheduler=scheduler)
 

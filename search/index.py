@@ -47,9 +47,7 @@ IDS_CACHED = 65536
 """Documents whose record id an open index remembers, for breaking ties."""
 
 
-def open_index(
-    index: str | Path | None = None, *, mmap: bool = False, scheduler: str | None = None
-) -> Index:
+def open_index(index: str | Path | None = None, *, mmap: bool = False) -> Index:
     """Open the index at ``index`` (default: ``$NEWSDEX_INDEX`` or the user's data folder).
 
     A sharded index is opened whole, its shards read as one index: the same
@@ -60,14 +58,7 @@ def open_index(
         slower to open and about twice the index size in memory, queries
         somewhat faster (see docs/performance.md). Off by default: memory
         that grows with the index is the wrong default for a library.
-    :param scheduler: search a sharded index on the Dask cluster of this
-        scheduler (``tcp://host:8786``), each worker holding some shards open
-        (``search.cluster``; needs ``newsdex[dask]``)
     """
-    if scheduler is not None:
-        from search.cluster import ClusterIndex
-
-        return ClusterIndex(index_directory(index), scheduler, mmap=mmap)
     return Index(index_directory(index), mmap=mmap)
 
 
