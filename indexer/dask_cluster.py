@@ -35,7 +35,7 @@ def connect(scheduler: str | None) -> Client:
             n_workers=os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            dashboard_address=":0",
         )
         client = Client(cluster)
         client._newsdex_cluster = cluster

@@ -240,12 +240,16 @@ def _summarize(partitions: list[_Partition]) -> _Summary:
 
 
 def _route(
-    partitions: list[_Partition] | _Partition, count: int, read_before: frozenset[str]
+    partitions: list[_Partition] | _Partition,
+    count: int,
+    read_before: frozenset[str],
+    fresh: bool = False,
 ) -> list[_ShardWork]:
     """Cut a partition's pages up by shard (the shuffle's first half, a Dask task).
 
     ``read_before``: dumped pages an earlier partition read; here they are
-    duplicates, skipped as one index run skips them.
+    duplicates, skipped as one index run skips them. ``fresh``: the shards
+    start empty, so no shard has anything of a page to forget.
     """
     partition = partitions[0] if isinstance(partitions, list) else partitions
     works = [_ShardWork() for _ in range(count)]
@@ -269,7 +273,7 @@ def _route(
             )
             works[number].puts.append(_Put(put.order, part, tuple(records)))
         # The shards without a part of the page forget what they had of it.
-        for number in range(count):
+        for number in range(count if not fresh else 0):
             if number not in by_shard:
                 works[number].forget.add(page.key)
     for number in range(count):
@@ -561,9 +565,10 @@ class _ShardedRun:
         if self.progress is not None:
             self.progress.committing()
         local = _Partition(here.puts, here.kept, 0, 0, [], [], set(), 0)
-        routed = [engine.submit(_route, local, self.count, frozenset())]
+        fresh = self.base is None
+        routed = [engine.submit(_route, local, self.count, frozenset(), fresh)]
         routed += [
-            engine.submit(_route, part, self.count, before)
+            engine.submit(_route, part, self.count, before, fresh)
             for part, before in zip(partitions, read_before, strict=True)
         ]
         writers = []
@@ -571,7 +576,8 @@ class _ShardedRun:
             pieces = [engine.submit(operator.getitem, works, number) for works in routed]
             base = self.base.shards[number] if self.base is not None else None
             writers.append(
-                engine.submit(
+                engine.submit_spread(
+                    number,
                     _write_shard,
                     str(self.directory),
                     number,
@@ -668,6 +674,22 @@ class _Engine:
         if self.client is None:
             return function(*arguments)
         return self.client.submit(function, *arguments, retries=TASK_RETRIES, pure=False)
+
+    def submit_spread(self, number: int, function: Callable[..., Any], *arguments: Any) -> Any:
+        """As :meth:`submit`, the ``number``-th of a set of tasks spread over the
+        workers in turn (Dask would put them where their inputs are: the shard
+        writers all on one worker); elsewhere if that worker dies."""
+        if self.client is None:
+            return function(*arguments)
+        workers = sorted(self.client.scheduler_info()["workers"])
+        return self.client.submit(
+            function,
+            *arguments,
+            retries=TASK_RETRIES,
+            pure=False,
+            workers=[workers[number % len(workers)]],
+            allow_other_workers=True,
+        )
 
     def gather(self, handles: list[Any]) -> Any:
         if self.client is None:

@@ -2,8 +2,10 @@
 a query runs on them in two phases, and the results merge here.
 
 Each worker of the cluster opens some of the shards (shard ``i`` on worker
-``i mod W``) as one :class:`~search.index.Index` and keeps it open between
-queries. A query then goes, as Elasticsearch's ``dfs_query_then_fetch``:
+``i mod W``) as one :class:`~search.index.Index`, held by a Dask actor
+(:class:`ShardHolder`) that keeps it open between queries and answers calls
+from here directly, not through the scheduler. A query then goes, as
+Elasticsearch's ``dfs_query_then_fetch``:
 
 1. **Statistics.** Every worker parses the query over its shards and sends
    back what its shards hold of it: the words each pattern and fuzzy word
@@ -26,14 +28,14 @@ import contextlib
 import dataclasses
 import heapq
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as whoosh_query
 
-from indexer.errors import IndexDamaged, NewsdexError, QueryError
+from indexer.errors import NewsdexError, QueryError
 from indexer.manifest import read_manifest, shard_of
 from indexer.records import KINDS, Record
 from search.counting import Tally
@@ -99,62 +101,87 @@ class _Failed:
 
 # --- on the workers ----------------------------------------------------------
 
-_OPEN: dict[str, Index] = {}
-"""The shards this worker holds open, as one Index, by index folder."""
 
+class ShardHolder:
+    """The shards one worker holds open, as one :class:`~search.index.Index`: a
+    Dask actor, so each phase is one call from here to the worker, without a
+    task through the scheduler. A newsdex error comes back as a :class:`_Failed`."""
 
-def _on_worker(name: str, *arguments: Any) -> Any:
-    """Run this module's function ``name`` on a worker (a Dask task); a newsdex
-    error comes back as a :class:`_Failed`."""
-    try:
-        return globals()[name](*arguments)
-    except NewsdexError as error:
-        return _Failed(type(error).__name__, error.message, error.hint)
+    def __init__(self, directory: str, shards: tuple[int, ...], mmap: bool) -> None:
+        self.index = Index(Path(directory), mmap=mmap, shards=shards)
+        self.shards = shards
 
+    def call(self, name: str, *arguments: Any) -> Any:
+        try:
+            return getattr(self, name)(*arguments)
+        except NewsdexError as error:
+            return _Failed(type(error).__name__, error.message, error.hint)
 
-def _open_shards(directory: str, shards: tuple[int, ...], mmap: bool) -> int:
-    """Open these shards on this worker (closing what it held of the folder)."""
-    old = _OPEN.pop(directory, None)
-    if old is not None:
-        old.close()
-    _OPEN[directory] = Index(Path(directory), mmap=mmap, shards=shards)
-    return int(_OPEN[directory]._index.manifest.generation)
+    def close(self) -> None:
+        self.index.close()
 
+    def first_phase(self, ask: _Ask) -> _FirstPhase:
+        """What this worker's shards hold of the query: its words' statistics, and
+        the words its patterns stand for here."""
+        index = self.index
+        expansions: dict[str, tuple[Any, ...]] = dict(ask.expansions)
+        reader = index._searcher.reader()
+        parsed = ask.ready
+        if parsed is None:
+            assert ask.text is not None
+            parsed = index._parser.parse(ask.text, reader, ask.kind, ask.match, expansions)
+        words: set[tuple[str, str]] = {("kind", kind) for kind in KINDS}
+        for leaf in parsed.leaves():
+            for field, text in leaf.expanded_terms(reader, phrases=True):
+                words.add((field, _text(text)))
+        frequencies = {word: int(reader.doc_frequency(*word)) for word in sorted(words)}
+        lengths = {field: int(reader.field_length(field)) for field in SEARCHABLE_FIELDS}
+        return _FirstPhase(Statistics(frequencies, lengths), expansions)
 
-def _close_shards(directory: str) -> None:
-    old = _OPEN.pop(directory, None)
-    if old is not None:
-        old.close()
+    def second_phase(
+        self, ask: _Ask, where: _Where, sort: Sort, wanted: int
+    ) -> tuple[list[Row], int]:
+        """This worker's ``wanted`` first matches, with their sort keys, and its count."""
+        index = self.index
+        with _statistics_of_all(index, ask):
+            parsed = _parsed(index, ask)
+            best, total = index._ranked(parsed, where, sort, wanted)
+            rows: list[Row] = []
+            if sort == "relevance":
+                for number, score in best:
+                    assert score is not None
+                    key = (-round(score, SCORE_DECIMALS), index._record_id(number))
+                    rows.append((key, number, score))
+            else:
+                keys = index._date_keys([number for number, _ in best], sort)
+                for (number, _), date in zip(best, keys, strict=True):
+                    rows.append(((date, index._record_id(number)), number, None))
+        return rows, total
+
+    def hits(self, ask: _Ask, found: list[tuple[int, float | None]], scored: bool) -> SearchResults:
+        """The hits of these documents of this worker (phase 3)."""
+        index = self.index
+        with _statistics_of_all(index, dataclasses.replace(ask, statistics=None)):
+            parsed = _parsed(index, ask)
+            return index._results(ask.text, parsed, found, 0, 0, scored=scored)
+
+    def tally(self, ask: _Ask, by: CountBy, where: _Where) -> Tally:
+        with _statistics_of_all(self.index, ask):
+            return self.index._tally(ask.text, by, where, ask.match)
+
+    def record(self, record_id: str) -> Record:
+        return self.index.record(record_id)
+
+    def stats(self) -> IndexStats:
+        return self.index.stats()
+
+    def suggestion(self, text: str, where: _Where) -> str | None:
+        return self.index._suggest(text, where)
 
 
 def _manifest(directory: str) -> tuple[int, int] | None:
     manifest = read_manifest(Path(directory))
     return None if manifest is None else (manifest.generation, manifest.count)
-
-
-def _held(directory: str) -> Index:
-    if directory not in _OPEN:
-        raise IndexDamaged(f"this worker holds no shard of {directory}: it restarted")
-    return _OPEN[directory]
-
-
-def _first_phase(directory: str, ask: _Ask) -> _FirstPhase:
-    """What this worker's shards hold of the query: its words' statistics, and
-    the words its patterns stand for here."""
-    index = _held(directory)
-    expansions: dict[str, tuple[Any, ...]] = dict(ask.expansions)
-    reader = index._searcher.reader()
-    parsed = ask.ready
-    if parsed is None:
-        assert ask.text is not None
-        parsed = index._parser.parse(ask.text, reader, ask.kind, ask.match, expansions)
-    words: set[tuple[str, str]] = {("kind", kind) for kind in KINDS}
-    for leaf in parsed.leaves():
-        for field, text in leaf.expanded_terms(reader, phrases=True):
-            words.add((field, _text(text)))
-    frequencies = {word: int(reader.doc_frequency(*word)) for word in sorted(words)}
-    lengths = {field: int(reader.field_length(field)) for field in SEARCHABLE_FIELDS}
-    return _FirstPhase(Statistics(frequencies, lengths), expansions)
 
 
 @contextlib.contextmanager
@@ -209,55 +236,6 @@ Row = tuple[tuple[Any, ...], int, float | None]
 its document number on the worker, its score."""
 
 
-def _second_phase(
-    directory: str, ask: _Ask, where: _Where, sort: Sort, wanted: int
-) -> tuple[list[Row], int]:
-    """This worker's ``wanted`` first matches, with their sort keys, and its count."""
-    index = _held(directory)
-    with _statistics_of_all(index, ask):
-        parsed = _parsed(index, ask)
-        best, total = index._ranked(parsed, where, sort, wanted)
-        rows: list[Row] = []
-        if sort == "relevance":
-            for number, score in best:
-                assert score is not None
-                key = (-round(score, SCORE_DECIMALS), index._record_id(number))
-                rows.append((key, number, score))
-        else:
-            keys = index._date_keys([number for number, _ in best], sort)
-            for (number, _), date in zip(best, keys, strict=True):
-                rows.append(((date, index._record_id(number)), number, None))
-    return rows, total
-
-
-def _hits(
-    directory: str, ask: _Ask, found: list[tuple[int, float | None]], scored: bool
-) -> SearchResults:
-    """The hits of these documents of this worker (phase 3)."""
-    index = _held(directory)
-    with _statistics_of_all(index, dataclasses.replace(ask, statistics=None)):
-        parsed = _parsed(index, ask)
-        return index._results(ask.text, parsed, found, 0, 0, scored=scored)
-
-
-def _tally(directory: str, ask: _Ask, by: CountBy, where: _Where) -> Tally:
-    index = _held(directory)
-    with _statistics_of_all(index, ask):
-        return index._tally(ask.text, by, where, ask.match)
-
-
-def _record(directory: str, record_id: str) -> Record:
-    return _held(directory).record(record_id)
-
-
-def _stats(directory: str) -> IndexStats:
-    return _held(directory).stats()
-
-
-def _suggestion(directory: str, text: str, where: _Where) -> str | None:
-    return _held(directory)._suggest(text, where)
-
-
 # --- here ---------------------------------------------------------------------
 
 
@@ -278,12 +256,11 @@ class ClusterIndex(Index):
             raise
 
     def _place(self) -> None:
-        """Give each worker its shards, and have it open them."""
+        """Give each worker its shards: an actor there holding them open."""
         workers = sorted(self._client.scheduler_info()["workers"])
         if not workers:
             raise NewsdexError("the Dask cluster has no worker", hint="start some workers")
-        found = self._client.submit(_on_worker, "_manifest", str(self.directory), pure=False)
-        manifest = _checked(found.result())
+        manifest = self._client.submit(_manifest, str(self.directory), pure=False).result()
         if manifest is None:
             raise NewsdexError(
                 f"{self.directory} is not a sharded index, as the cluster's workers see it",
@@ -295,64 +272,48 @@ class ClusterIndex(Index):
             for number, worker in enumerate(workers)
         }
         self._holders = {worker: shards for worker, shards in held.items() if shards}
-        opened = [
+        futures = [
             self._client.submit(
-                _on_worker,
-                "_open_shards",
+                ShardHolder,
                 str(self.directory),
                 shards,
                 self._mmap,
+                actor=True,
                 workers=[worker],
                 allow_other_workers=False,
                 pure=False,
             )
             for worker, shards in self._holders.items()
         ]
-        for generation in self._client.gather(opened):
-            _checked(generation)
+        try:
+            self._actors = dict(zip(self._holders, self._client.gather(futures), strict=True))
+        except NewsdexError:
+            raise
+        except Exception as error:  # the actor's Index raised as it opened
+            raise _as_newsdex_error(error) from error
 
-    def _each(self, function: Callable[..., Any], *arguments: Any) -> list[Any]:
-        """``function`` run on every worker holding shards, its results in worker order."""
-        futures = [
-            self._client.submit(
-                _on_worker,
-                function.__name__,
-                str(self.directory),
-                *arguments,
-                workers=[worker],
-                allow_other_workers=False,
-                pure=False,
-            )
-            for worker in self._holders
-        ]
-        return [_checked(result) for result in self._client.gather(futures)]
+    def _each(self, name: str, *arguments: Any) -> list[Any]:
+        """The holder's method ``name`` called on every worker, its results in worker order."""
+        calls = [actor.call(name, *arguments) for actor in self._actors.values()]
+        return [_checked(call.result()) for call in calls]
 
-    def _on(self, worker: str, function: Callable[..., Any], *arguments: Any) -> Any:
-        return _checked(self._submit(worker, function, *arguments).result())
-
-    def _submit(self, worker: str, function: Callable[..., Any], *arguments: Any) -> Any:
-        return self._client.submit(
-            _on_worker,
-            function.__name__,
-            str(self.directory),
-            *arguments,
-            workers=[worker],
-            allow_other_workers=False,
-            pure=False,
-        )
+    def _on(self, worker: str, name: str, *arguments: Any) -> Any:
+        return _checked(self._actors[worker].call(name, *arguments).result())
 
     def close(self) -> None:
         from indexer.dask_cluster import close
 
         with contextlib.suppress(Exception):
-            self._each(_close_shards)
+            self._each("close")
+        self._actors = {}
         close(self._client)
 
     def refresh(self) -> None:
         """See what a later run committed: the workers open its shards."""
-        found = self._client.submit(_on_worker, "_manifest", str(self.directory), pure=False)
-        manifest = _checked(found.result())
+        manifest = self._client.submit(_manifest, str(self.directory), pure=False).result()
         if manifest is not None and manifest[0] != self._generation:
+            with contextlib.suppress(Exception):
+                self._each("close")
             self._place()
 
     # The phases
@@ -360,7 +321,7 @@ class ClusterIndex(Index):
     def _ask(self, text: str | None, kind: KindFilter, match: Match, ready: Any = None) -> _Ask:
         """Phase 1: the query's words over every shard, and their statistics."""
         ask = _Ask(text, kind, match, {}, ready=ready)
-        phases: list[_FirstPhase] = self._each(_first_phase, ask)
+        phases: list[_FirstPhase] = self._each("first_phase", ask)
         expansions: dict[str, tuple[Any, ...]] = {}
         for phase in phases:
             for key, words in phase.expansions.items():
@@ -380,7 +341,7 @@ class ClusterIndex(Index):
     def _find(self, ask: _Ask, where: _Where, sort: Sort, limit: int, offset: int) -> SearchResults:
         """Phases 2 and 3: the best matches of every worker, merged, made hits."""
         wanted = offset + limit
-        answers: list[tuple[list[Row], int]] = self._each(_second_phase, ask, where, sort, wanted)
+        answers: list[tuple[list[Row], int]] = self._each("second_phase", ask, where, sort, wanted)
         total = sum(count for _, count in answers)
         rows = [
             (key, worker, number, score)
@@ -392,16 +353,11 @@ class ClusterIndex(Index):
         for _, worker, number, score in chosen:
             by_worker.setdefault(worker, []).append((number, score))
         scored = sort == "relevance"
-        futures = {
-            worker: self._submit(worker, _hits, ask, found, scored)
+        calls = {
+            worker: self._actors[worker].call("hits", ask, found, scored)
             for worker, found in by_worker.items()
         }
-        made = {
-            worker: iter(_checked(result).hits)
-            for worker, result in zip(
-                futures, self._client.gather(list(futures.values())), strict=True
-            )
-        }
+        made = {worker: iter(_checked(call.result()).hits) for worker, call in calls.items()}
         hits = tuple(next(made[worker]) for _, worker, _, _ in chosen)
         return SearchResults(ask.text, total, offset, hits)
 
@@ -433,7 +389,7 @@ class ClusterIndex(Index):
 
     def _suggestion(self, text: str, where: _Where) -> str | None:
         """A worker's "did you mean" (each knows the words of its own shards)."""
-        for suggestion in self._each(_suggestion, text, where):
+        for suggestion in self._each("suggestion", text, where):
             if suggestion is not None:
                 return str(suggestion)
         return None
@@ -484,7 +440,7 @@ class ClusterIndex(Index):
             ask = self._ask(query, kind, match)
         else:
             ask = _Ask(query, kind, match, {})
-        tallies: list[Tally] = self._each(_tally, ask, by, where)
+        tallies: list[Tally] = self._each("tally", ask, by, where)
         total = tallies[0]
         for tally in tallies[1:]:
             total = total + tally
@@ -494,11 +450,11 @@ class ClusterIndex(Index):
         record_id = record_id.strip()
         number = shard_of(record_id, self._count)
         worker = next(w for w, shards in self._holders.items() if number in shards)
-        found: Record = self._on(worker, _record, record_id)
+        found: Record = self._on(worker, "record", record_id)
         return found
 
     def stats(self) -> IndexStats:
-        parts: list[IndexStats] = self._each(_stats)
+        parts: list[IndexStats] = self._each("stats")
         return _merged_stats(self.directory, parts)
 
 
@@ -524,6 +480,12 @@ def _merged_stats(directory: Path, parts: Sequence[IndexStats]) -> IndexStats:
         segments=sum(part.segments for part in parts),
         sites=dict(sorted(sites.items(), key=lambda item: (-item[1], item[0]))),
     )
+
+
+def _as_newsdex_error(error: Exception) -> NewsdexError:
+    if isinstance(error, NewsdexError):
+        return error
+    return NewsdexError(f"a worker could not open its shards: {type(error).__name__}: {error}")
 
 
 def _checked(result: Any) -> Any:

@@ -59,7 +59,7 @@ def cluster() -> Iterator[str]:
     from distributed import LocalCluster
 
     with LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local:
         yield local.scheduler_address
 
@@ -232,10 +232,16 @@ def test_each_worker_of_a_cluster_search_opens_only_its_own_shards(
     assert sorted(held.values()) == [(0, 2), (1,)]
 
 
-def _shards_held(directory: str) -> tuple[int, ...]:
-    from search import cluster
+def _shards_held(directory: str, dask_worker: Any) -> tuple[int, ...]:
+    """The shards this worker's actor holds open (run on the worker by ``Client.run``)."""
+    from search.cluster import ShardHolder
 
-    return tuple(cluster._OPEN[directory]._index._only)
+    (holder,) = [
+        actor
+        for actor in dask_worker.state.actors.values()
+        if isinstance(actor, ShardHolder) and actor.index.directory == Path(directory)
+    ]
+    return tuple(holder.index._index._only)
 
 
 def records_of(index_folder: Path) -> dict[str, Any]:
