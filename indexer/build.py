@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from indexer.errors import NothingIndexed
+from indexer.errors import NewsdexError, NothingIndexed
 from indexer.location import bundled_seeds, index_directory
 from indexer.pages import MAX_PAGE_BYTES, DumpFields, InputFile, Skipped, find_inputs, site_name
 from indexer.records import Kind, Record
@@ -171,6 +171,11 @@ def index_records(
         for source in record.sources:
             by_page.setdefault(source.path, []).append((record, source.line))
     directory = index_directory(index)
+    if _is_sharded(directory):
+        raise NewsdexError(
+            f"the index at {directory} is sharded; index_records writes one index",
+            hint="give index_records another folder",
+        )
     size = sum(len(record.text) for held in by_page.values() for record, _ in held)
     report = IndexReport(directory, len(by_page), dict(Counter(kinds.values())))
     with IndexSession(directory, rebuild, wait_seconds, input_bytes=size) as session:
