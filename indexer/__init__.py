@@ -4,12 +4,16 @@
 >>> report = indexer.index_paths(["seeds/"])          # doctest: +SKIP
 >>> print(report.summary())                           # doctest: +SKIP
 
-Importing this package does not import Whoosh; writing an index does.
+Importing this package loads the records, the errors and the report only:
+reading and splitting pages load when first used, Whoosh when an index is
+written, so that a search (which needs none of them) starts fast.
 """
 
 from __future__ import annotations
 
-from indexer.build import index_paths, index_records, split_files
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from indexer.errors import (
     IndexDamaged,
     IndexLocked,
@@ -22,7 +26,6 @@ from indexer.errors import (
     RecordNotFound,
 )
 from indexer.location import bundled_seeds, index_directory
-from indexer.pages import DumpFields, PageWarning, Skipped
 from indexer.records import (
     KINDS,
     Article,
@@ -33,9 +36,21 @@ from indexer.records import (
     Source,
     SplitPage,
 )
-from indexer.report import IndexReport
-from indexer.segment import split_page
+from indexer.report import IndexReport, PageWarning, Skipped
 from indexer.version import __version__
+
+if TYPE_CHECKING:
+    from indexer.build import index_paths, index_records, split_files
+    from indexer.pages import DumpFields
+    from indexer.segment import split_page
+
+_LOADED_WHEN_USED = {
+    "index_paths": "indexer.build",
+    "index_records": "indexer.build",
+    "split_files": "indexer.build",
+    "DumpFields": "indexer.pages",
+    "split_page": "indexer.segment",
+}
 
 __all__ = [
     "KINDS",
@@ -67,3 +82,9 @@ __all__ = [
     "split_files",
     "split_page",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LOADED_WHEN_USED:
+        return getattr(importlib.import_module(_LOADED_WHEN_USED[name]), name)
+    raise AttributeError(f"module 'indexer' has no attribute {name!r}")

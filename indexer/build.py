@@ -17,10 +17,11 @@ from pathlib import Path
 
 from indexer.errors import NewsdexError, NothingIndexed
 from indexer.location import bundled_seeds, index_directory
-from indexer.pages import MAX_PAGE_BYTES, DumpFields, InputFile, Skipped, find_inputs, site_name
+from indexer.pages import MAX_PAGE_BYTES, DumpFields, InputFile, find_inputs
 from indexer.records import Kind, Record
-from indexer.report import IndexReport
+from indexer.report import IndexReport, Skipped
 from indexer.run import IndexRun, PathLike, Progress, split_files
+from indexer.sites import site_name
 
 __all__ = ["PathLike", "Progress", "index_paths", "index_records", "split_files"]
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import platformdirs
-
 from indexer.errors import NewsdexError
 
 INDEX_ENVIRONMENT_VARIABLE = "NEWSDEX_INDEX"
@@ -23,6 +21,8 @@ def index_directory(explicit: str | os.PathLike[str] | None = None) -> Path:
     from_environment = os.environ.get(INDEX_ENVIRONMENT_VARIABLE)
     if from_environment:
         return Path(from_environment).expanduser()
+    import platformdirs  # only when no folder is given: it costs a search's start
+
     return Path(platformdirs.user_data_dir("newsdex", appauthor=False)) / "index"
 
 

@@ -13,13 +13,13 @@ import json
 import os
 import re
 import stat
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from indexer.report import Skipped
+from indexer.sites import site_name, site_of_url
 from indexer.timestamps import UnreadableDate, parse_timestamp
 
 PAGE_SUFFIX = ".txt"
@@ -85,33 +85,6 @@ class DumpFields:
     date: tuple[str, ...] = ("date_publish", "published", "date", "timestamp")
     url: tuple[str, ...] = ("url", "link")
     site: tuple[str, ...] = ("site", "source_domain", "domain")
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file, or a dumped page, that could not be indexed, and why."""
-
-    path: str
-    reason: str
-
-    @property
-    def category(self) -> str:
-        """The reason without its details ("unreadable", "too large", "not JSON"...)."""
-        return self.reason.split(":")[0].split(" (")[0]
-
-
-@dataclass(frozen=True)
-class PageWarning:
-    """Something odd in a page that was indexed anyway (bad bytes, an impossible stamp)."""
-
-    path: str
-    message: str
-
-
-def skip_reasons(skipped: Iterable[Skipped]) -> str:
-    """How many were skipped for each reason, e.g. "1 binary, 2 empty"."""
-    reasons = Counter(skip.category for skip in skipped)
-    return ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
 
 
 class UnreadablePage(Exception):
@@ -338,20 +311,3 @@ def _field_names(record: dict[str, object], shown: int = 8) -> str:
     listed = ", ".join(repr(name) for name in names[:shown])
     more = f" and {len(names) - shown} more" if len(names) > shown else ""
     return f"{listed}{more}"
-
-
-def site_of_url(url: str | None) -> str | None:
-    """A url's site: its host, lowercase, without ``www.``; ``None`` if it has none."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url.strip()).hostname
-    except ValueError:
-        return None
-    return site_name(host) if host else None
-
-
-def site_name(site: str) -> str | None:
-    """A site's name as the index keeps it: lowercase, without ``www.``, no commas."""
-    name = site.strip().lower().removeprefix("www.").replace(",", " ").strip()
-    return name or None

@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.pages import PageWarning, Skipped, skip_reasons
 from indexer.records import KINDS, Kind
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file, or a dumped page, that could not be indexed, and why."""
+
+    path: str
+    reason: str
+
+    @property
+    def category(self) -> str:
+        """The reason without its details ("unreadable", "too large", "not JSON"...)."""
+        return self.reason.split(":")[0].split(" (")[0]
+
+
+@dataclass(frozen=True)
+class PageWarning:
+    """Something odd in a page that was indexed anyway (bad bytes, an impossible stamp)."""
+
+    path: str
+    message: str
+
+
+def skip_reasons(skipped: Iterable[Skipped]) -> str:
+    """How many were skipped for each reason, e.g. "1 binary, 2 empty"."""
+    reasons = Counter(skip.category for skip in skipped)
+    return ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
 
 
 @dataclass(frozen=True)

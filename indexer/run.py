@@ -24,16 +24,15 @@ from indexer.pages import (
     DumpFields,
     InputFile,
     Page,
-    PageWarning,
-    Skipped,
     UnreadablePage,
     find_inputs,
     read_dump,
     read_page,
-    site_name,
 )
 from indexer.records import Article, Footer, Headline, Record, SplitPage
+from indexer.report import PageWarning, Skipped
 from indexer.segment import split_page
+from indexer.sites import site_name
 
 if TYPE_CHECKING:
     from indexer.storage import PageEntry

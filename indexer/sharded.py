@@ -59,19 +59,11 @@ from indexer.manifest import (
     shard_of,
     write_manifest,
 )
-from indexer.pages import (
-    MAX_PAGE_BYTES,
-    DumpFields,
-    InputFile,
-    Page,
-    PageWarning,
-    Skipped,
-    find_inputs,
-    site_name,
-)
+from indexer.pages import MAX_PAGE_BYTES, DumpFields, InputFile, Page, find_inputs
 from indexer.records import KINDS, Kind, Record
-from indexer.report import IndexReport
+from indexer.report import IndexReport, PageWarning, Skipped
 from indexer.run import IndexRun, PathLike, Progress
+from indexer.sites import site_name
 from indexer.storage import INDEX_NAME, PAGE_KIND, PageEntry, check_marker, document_to_page
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ from typing import Any
 from whoosh import query as whoosh_query
 
 from indexer.errors import QueryError
-from indexer.pages import site_name
 from indexer.records import Kind
+from indexer.sites import site_name
 from indexer.storage import PAGE_KIND, to_naive_utc
 from search.dates import DateLike, date_bound
 from search.options import KindFilter, wanted_kinds

@@ -19,8 +19,8 @@ from whoosh.util.times import long_to_datetime
 from indexer.errors import QueryError, RecordNotFound
 from indexer.location import index_directory
 from indexer.manifest import open_index_storage
-from indexer.pages import PageWarning, Skipped
 from indexer.records import KINDS, Record, Source
+from indexer.report import PageWarning, Skipped
 from indexer.storage import PAGE_KIND, document_to_page, document_to_record, pages_of
 from search import top_hits
 from search.counting import UNDATED, DateColumn, Tally, tally_matches

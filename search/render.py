@@ -10,8 +10,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from indexer.pages import PageWarning, Skipped, skip_reasons
 from indexer.records import Article, Footer, Record, SplitPage
+from indexer.report import PageWarning, Skipped, skip_reasons
 from search.results import Counts, Hit, IndexStats, Snippet
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"

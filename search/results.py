@@ -8,8 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from indexer.pages import PageWarning, Skipped
 from indexer.records import Kind
+from indexer.report import PageWarning, Skipped
 
 
 @dataclass(frozen=True)

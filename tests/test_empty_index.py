@@ -82,3 +82,16 @@ def test_an_index_run_fills_an_empty_index(empty_index: Path) -> None:
     indexer.index_paths([], index=empty_index)
     with search.open_index(empty_index) as index:
         assert index.search("Assad").total == 1
+
+
+@pytest.mark.parametrize("by", ["day", "week", "month", "year", "site", "kind"])
+def test_counting_an_empty_index_finds_nothing(empty_index: Path, by: str) -> None:
+    with search.open_index(empty_index) as index:
+        counts = index.count(by=by)  # type: ignore[arg-type]
+        assert (counts.total, counts.buckets) == (0, ())
+        assert index.count("government", by=by).total == 0  # type: ignore[arg-type]
+
+
+def test_count_on_an_empty_index_exits_1(runner: CliRunner, empty_index: Path) -> None:
+    result = newsdex(runner, "count", "--by", "site")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "no records\n")

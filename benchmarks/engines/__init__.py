@@ -16,4 +16,7 @@ modules only to ask them for command lines.
 """
 
 ENGINES = ("newsdex", "whoosh_plain", "fts5", "tantivy", "ripgrep")
+"""The engines of a run by default."""
+OPTIONAL_ENGINES = ("newsdex_base",)
+"""Engines a run takes when named: newsdex from another checkout (NEWSDEX_BASE)."""
 BASELINE = "whoosh_plain"
