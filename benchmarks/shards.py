@@ -34,6 +34,7 @@ import functools
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import time
@@ -61,14 +62,33 @@ def local_cluster(workers: int) -> Any:
     )
 
 
+def cpu_seconds_of_children() -> float:
+    """CPU seconds of this process's ended children (the one index's writers)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cpu_seconds_of_workers(client: Any) -> float:
+    def used() -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+
+    return float(sum(client.run(used).values()))
+
+
 def build_round(pages: Path, work: Path, shards: int) -> dict[str, float]:
-    """One round of the three builds, each from nothing."""
+    """One round of the three builds, each from nothing: wall seconds, and CPU
+    seconds (this process, its writer processes, the Dask workers)."""
+    from distributed import Client
+
     import indexer
 
     found: dict[str, float] = {}
     one = work / "one"
     shutil.rmtree(one, ignore_errors=True)
+    cpu = time.process_time() + cpu_seconds_of_children()
     found["one index"] = timed(lambda: indexer.index_paths([pages], index=one))
+    found["one index, CPU"] = time.process_time() + cpu_seconds_of_children() - cpu
     for workers in (1, 2):
         started = time.perf_counter()
         with local_cluster(workers) as cluster:
@@ -79,7 +99,11 @@ def build_round(pages: Path, work: Path, shards: int) -> dict[str, float]:
             build = functools.partial(
                 indexer.index_paths, [pages], index=where, shards=shards, scheduler=address
             )
-            found[f"{shards} shards, {workers} worker(s)"] = timed(build)
+            with Client(address) as client:
+                cpu = time.process_time() + cpu_seconds_of_workers(client)
+                found[f"{shards} shards, {workers} worker(s)"] = timed(build)
+                cpu = time.process_time() + cpu_seconds_of_workers(client) - cpu
+            found[f"{shards} shards, {workers} worker(s), CPU"] = cpu
     return found
 
 
@@ -137,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         log(json.dumps(rounds[-1]))
     builds = {name: statistics.median(r[name] for r in rounds) for name in rounds[0]}
     one_worker, two_workers = builds["2 shards, 1 worker(s)"], builds["2 shards, 2 worker(s)"]
+    results["load_average"] = os.getloadavg()
     results["builds_s"] = builds
     results["build_rounds"] = rounds
     results["scaling_efficiency"] = one_worker / (2 * two_workers)
@@ -169,9 +194,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 def report(results: dict[str, Any]) -> str:
     lines = [
         f"**{results['pages']:,} pages ({results['bytes'] / 1e6:.1f} MB), "
-        f"{results['machine']['cpus']} cores, {results['when']}**",
+        f"{results['machine']['cpus']} cores, {results['when']}, load average "
+        f"{', '.join(f'{load:.1f}' for load in results.get('load_average', ()))}**",
         "",
-        "| build | wall s |",
+        "| build | s |",
         "|---|---|",
     ]
     lines += [f"| {name} | {seconds:.1f} |" for name, seconds in results["builds_s"].items()]
