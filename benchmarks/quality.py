@@ -6,19 +6,23 @@ Run from the project root, in its virtualenv::
 
 It indexes the 5,183 SciFact abstracts (``../shared/data/ir/scifact/``) as article
 records with ``indexer.index_records`` (title and body; each abstract's page is
-``scifact/corpus.jsonl:<line>``), runs the 300 test queries (claims, as plain
-words: the query language's marks taken out) through
-``search.open_index(...).search(query, match="any", limit=100)``,
-and prints nDCG@10 and Recall@100 beside the published BM25 figures. Then, for
-every top-10 hit of those queries, how its snippet looks (marked matches, length,
-word and sentence boundaries, time to make), and the share of 300 one-word
-misspellings (:mod:`benchmarks.misspellings`) for which "did you mean" gives back
-the word.
+``scifact/corpus.jsonl:<line>``), runs the queries (claims, as plain words: the
+query language's marks taken out) of both splits through
+``search.open_index(...).search(query, match="any", limit=100)``: the 509
+**train** queries, on which ranking settings are chosen, and the 300 **test**
+queries, on which they are shown and never chosen. In the same run it ranks the
+same queries with two plain BM25 anchors (:mod:`benchmarks.anchors`: tantivy's
+defaults and a Lucene-style BM25, title and text as one field) and prints one
+table: nDCG@10 and Recall@100 of each, on each split; the published BM25
+figures follow as a note. Then, for every top-10 hit of the test queries, how
+its snippet looks (marked matches, length, word and sentence boundaries, time
+to make), and the share of 300 one-word misspellings
+(:mod:`benchmarks.misspellings`) for which "did you mean" gives back the word.
 
 Options: ``--data DIR`` (the SciFact folder), ``--work DIR`` (where the index goes;
 default a temporary folder), ``--queries N`` and ``--documents M`` (a reduced run:
-the first N queries over the first M abstracts and those judged for the N, as the
-test runs it), ``--misspellings N`` (0: none).
+the first N queries of each split over the first M abstracts and those judged for
+them, as the test runs it), ``--misspellings N`` (0: none).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks import misspellings
+from benchmarks import anchors, misspellings
 from indexer.records import Article, Source
 from search.snippets import SEPARATOR
 
@@ -51,8 +55,11 @@ PUBLISHED = (
     ("BM25 multifield, Pyserini/Lucene", 0.6647, 0.9076),
 )
 # Characters the query language gives a meaning to; a claim is plain words.
+# Hyphens and plus signs inside a word mean nothing to it ("IL-10" and "Ca2+"
+# stay as typed); at a word's start they leave a word out or require it.
 _SYNTAX = re.compile(
-    r"""[():"*?~^{}\[\]<>+\-]|(?<!\w)'|'(?!\w)|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b"""
+    r"""[():"*?~^{}\[\]<>]|(?<!\w)'|'(?!\w)|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b"""
+    r"""|(?<![^\s(])[+-]+"""
 )
 _WORD = re.compile(r"\w+")
 
@@ -81,15 +88,30 @@ def recall_at(ranked: Sequence[str], relevant: Mapping[str, int], k: int = 100) 
 # --- the data ------------------------------------------------------------------------
 
 
+SPLITS = {
+    "train": ("train-queries.jsonl", "train-qrels.tsv"),
+    "test": ("queries.jsonl", "qrels.tsv"),
+}
+"""Each split's queries and judgements files: settings are chosen on train, shown on test."""
+
+
+@dataclass(frozen=True)
+class Split:
+    """A split's queries that have judgements, in file order, and the judgements."""
+
+    queries: list[tuple[str, str]]
+    """(query id, text)."""
+    qrels: dict[str, dict[str, int]]
+    """Query id -> corpus id -> grade."""
+
+
 @dataclass(frozen=True)
 class Benchmark:
-    """A BEIR dataset: documents by line, queries and judgements."""
+    """A BEIR dataset: documents by line, and each split's queries and judgements."""
 
     documents: list[tuple[str, str, str]]
     """(corpus id, title, text) in file order: line ``n`` is ``documents[n - 1]``."""
-    queries: list[tuple[str, str]]
-    """(query id, text) of the queries that have judgements, in file order."""
-    qrels: dict[str, dict[str, int]]
+    splits: dict[str, Split]
 
     def words(self) -> Iterator[str]:
         """The corpus's lower-cased words, as ``misspellings.corpus_words`` reads a file."""
@@ -97,14 +119,18 @@ class Benchmark:
             yield from _WORD.findall(f"{title}\n\n{text}".lower())
 
     def reduced(self, queries: int, documents: int) -> Benchmark:
-        """The first ``queries`` queries over the first ``documents`` abstracts and
-        every abstract judged for those queries: a run of seconds, for tests."""
-        kept = self.queries[:queries]
-        judged = {doc for query_id, _ in kept for doc in self.qrels[query_id]}
+        """The first ``queries`` queries of each split over the first ``documents``
+        abstracts and every abstract judged for those queries: a run of seconds,
+        for tests."""
+        splits = {}
+        for name, split in self.splits.items():
+            kept = split.queries[:queries]
+            splits[name] = Split(kept, {query_id: split.qrels[query_id] for query_id, _ in kept})
+        judged = {
+            doc for split in splits.values() for judged in split.qrels.values() for doc in judged
+        }
         return Benchmark(
-            [d for n, d in enumerate(self.documents) if n < documents or d[0] in judged],
-            kept,
-            {query_id: self.qrels[query_id] for query_id, _ in kept},
+            [d for n, d in enumerate(self.documents) if n < documents or d[0] in judged], splits
         )
 
 
@@ -114,19 +140,22 @@ def load(data: Path = DEFAULT_DATA) -> Benchmark:
         for line in lines:
             fields = json.loads(line)
             documents.append((fields["_id"], fields["title"], fields["text"]))
-    qrels: dict[str, dict[str, int]] = {}
-    with (data / "qrels.tsv").open(encoding="utf-8") as lines:
-        next(lines)  # header
-        for line in lines:
-            query_id, doc_id, grade = line.rstrip("\n").split("\t")
-            qrels.setdefault(query_id, {})[doc_id] = int(grade)
-    queries = []
-    with (data / "queries.jsonl").open(encoding="utf-8") as lines:
-        for line in lines:
-            fields = json.loads(line)
-            if fields["_id"] in qrels:
-                queries.append((fields["_id"], fields["text"]))
-    return Benchmark(documents, queries, qrels)
+    splits = {}
+    for name, (queries_file, qrels_file) in SPLITS.items():
+        qrels: dict[str, dict[str, int]] = {}
+        with (data / qrels_file).open(encoding="utf-8") as lines:
+            next(lines)  # header
+            for line in lines:
+                query_id, doc_id, grade = line.rstrip("\n").split("\t")
+                qrels.setdefault(query_id, {})[doc_id] = int(grade)
+        queries = []
+        with (data / queries_file).open(encoding="utf-8") as lines:
+            for line in lines:
+                fields = json.loads(line)
+                if fields["_id"] in qrels:
+                    queries.append((fields["_id"], fields["text"]))
+        splits[name] = Split(queries, qrels)
+    return Benchmark(documents, splits)
 
 
 def articles(benchmark: Benchmark) -> Iterator[Article]:
@@ -143,13 +172,36 @@ def plain_words(text: str) -> str:
 # --- the run -------------------------------------------------------------------------
 
 
+SYSTEMS = {
+    "newsdex": "**newsdex** (its defaults)",
+    "tantivy": "tantivy 0.27, defaults (k1=1.2, b=0.75, `en_stem`), flat",
+    "lucene": "Lucene-style BM25 (k1=0.9, b=0.4, Porter, stop words), flat",
+}
+"""The systems of the table, by key: newsdex, then the anchors (:mod:`benchmarks.anchors`)."""
+SNIPPET_SPLIT = "test"
+"""The split whose top-10 hits the snippet figures look at."""
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How well one system ranked one split's queries: means over the queries."""
+
+    ndcg: float
+    """nDCG@10."""
+    recall: float
+    """Recall@100."""
+
+
 @dataclass
 class Figures:
     """What one run measured."""
 
-    queries: int
-    ndcg: float
-    recall: float
+    queries: dict[str, int]
+    """Queries run, by split."""
+    ranking: dict[str, dict[str, Quality] | str]
+    """By system (a key of :data:`SYSTEMS`): its quality on each split, or why it did not run."""
+    search_ms: float
+    """Median time of newsdex's ``search(..., match="any", limit=100)`` over every query."""
     snippets: SnippetFigures
     did_you_mean: misspellings.DidYouMean | None
 
@@ -172,28 +224,76 @@ class SnippetFigures:
     """Median time per query spent making the snippets of its top ten hits."""
 
 
-def evaluate(
-    benchmark: Benchmark, index_dir: Path, misspelling_count: int = misspellings.PAIR_COUNT
-) -> Figures:
-    """Index the corpus afresh at ``index_dir``, then measure ranking, snippets and spelling."""
-    import indexer
-    import search
+def quality(benchmark: Benchmark, split: str, rankings: anchors.Rankings) -> Quality:
+    """The mean nDCG@10 and Recall@100 of a split's rankings (query id -> corpus ids)."""
+    judged = benchmark.splits[split]
+    ndcgs = [ndcg_at(rankings[query_id], judged.qrels[query_id]) for query_id, _ in judged.queries]
+    recalls = [
+        recall_at(rankings[query_id], judged.qrels[query_id]) for query_id, _ in judged.queries
+    ]
+    return Quality(statistics.fmean(ndcgs), statistics.fmean(recalls))
 
-    indexer.index_records(articles(benchmark), index=index_dir, rebuild=True)
+
+def plain_queries(benchmark: Benchmark) -> dict[str, list[tuple[str, str]]]:
+    """Each split's queries as plain words, as every system is given them."""
+    return {
+        name: [(query_id, plain_words(text)) for query_id, text in split.queries]
+        for name, split in benchmark.splits.items()
+    }
+
+
+def newsdex_rankings(
+    benchmark: Benchmark, index: Any, times_ms: list[float] | None = None
+) -> dict[str, anchors.Rankings]:
+    """Each split's queries ranked by ``index.search(words, match="any", limit=100)``
+    (an open :class:`search.Index` of :func:`articles`), each search's time
+    appended to ``times_ms``."""
     corpus_id = {
         f"{PAGE_PREFIX}{line}": doc_id
         for line, (doc_id, _, _) in enumerate(benchmark.documents, start=1)
     }
-    queries = benchmark.queries
-    ndcgs, recalls = [], []
+    rankings: dict[str, anchors.Rankings] = {}
+    for split, queries in plain_queries(benchmark).items():
+        ranked: anchors.Rankings = {}
+        for query_id, words in queries:
+            started = time.perf_counter()
+            found = index.search(words, match="any", limit=100)
+            if times_ms is not None:
+                times_ms.append((time.perf_counter() - started) * 1000)
+            ranked[query_id] = [corpus_id[hit.sources[0]] for hit in found.hits]
+        rankings[split] = ranked
+    return rankings
+
+
+def anchor_quality(benchmark: Benchmark) -> dict[str, dict[str, Quality] | str]:
+    """The anchors' quality on each split, by system key (or why one cannot run)."""
+    queries = plain_queries(benchmark)
+    found: dict[str, dict[str, Quality] | str] = {}
+    unavailable = anchors.tantivy_unavailable()
+    if unavailable is None:
+        ranked = anchors.tantivy_rankings(benchmark.documents, queries)
+        found["tantivy"] = {split: quality(benchmark, split, ranked[split]) for split in queries}
+    else:
+        found["tantivy"] = unavailable
+    ranked = anchors.lucene_rankings(benchmark.documents, queries)
+    found["lucene"] = {split: quality(benchmark, split, ranked[split]) for split in queries}
+    return found
+
+
+def evaluate(
+    benchmark: Benchmark, index_dir: Path, misspelling_count: int = misspellings.PAIR_COUNT
+) -> Figures:
+    """Index the corpus afresh at ``index_dir``, then measure ranking (newsdex and
+    the anchors, on every split), snippets and spelling."""
+    import indexer
+    import search
+
+    indexer.index_records(articles(benchmark), index=index_dir, rebuild=True)
+    times_ms: list[float] = []
     snippets = _SnippetTally()
     with search.open_index(index_dir) as index:
-        for query_id, text in queries:
-            words = plain_words(text)
-            found = index.search(words, match="any", limit=100)
-            ranked = [corpus_id[hit.sources[0]] for hit in found.hits]
-            ndcgs.append(ndcg_at(ranked, benchmark.qrels[query_id]))
-            recalls.append(recall_at(ranked, benchmark.qrels[query_id]))
+        rankings = newsdex_rankings(benchmark, index, times_ms)
+        for _, words in plain_queries(benchmark)[SNIPPET_SPLIT]:
             with snippets.timed():
                 top = index.search(words, match="any", limit=10)
             snippets.add(words, [index.record(hit.id) for hit in top.hits], top.hits)
@@ -201,10 +301,14 @@ def evaluate(
         if misspelling_count:
             pairs = misspellings.misspelled_words(benchmark.words(), misspelling_count)
             did_you_mean = misspellings.did_you_mean_share(index, pairs)
+    ranking: dict[str, dict[str, Quality] | str] = {
+        "newsdex": {split: quality(benchmark, split, rankings[split]) for split in rankings}
+    }
+    ranking.update(anchor_quality(benchmark))
     return Figures(
-        len(queries),
-        statistics.fmean(ndcgs),
-        statistics.fmean(recalls),
+        {name: len(split.queries) for name, split in benchmark.splits.items()},
+        ranking,
+        statistics.median(times_ms) if times_ms else 0.0,
         snippets.figures(),
         did_you_mean,
     )
@@ -314,19 +418,38 @@ def _on_word_boundaries(text: str, start: int, length: int) -> bool:
 
 def report(figures: Figures) -> str:
     """The run's figures as markdown: the ranking table, then snippets and spelling."""
+    splits = list(figures.queries)
+    counts = ", ".join(f"{figures.queries[split]} {split}" for split in splits)
     lines = [
-        f'**BEIR SciFact, {figures.queries} test queries, `match="any"`**',
+        f'**BEIR SciFact, `match="any"`, queries: {counts}** (settings are chosen on train)',
         "",
-        "| system | nDCG@10 | Recall@100 |",
-        "|---|---|---|",
-        f"| newsdex (its defaults) | {figures.ndcg:.4f} | {figures.recall:.4f} |",
+        "| system | "
+        + " | ".join(f"{split} nDCG@10 | {split} Recall@100" for split in splits)
+        + " |",
+        "|---" * (1 + 2 * len(splits)) + "|",
     ]
-    for name, ndcg, recall in PUBLISHED:
-        lines.append(f"| {name} | {ndcg:.4f} | {f'{recall:.4f}' if recall else '-'} |")
+    for system, name in SYSTEMS.items():
+        found = figures.ranking.get(system, "not run")
+        if isinstance(found, str):
+            lines.append(f"| {name} (not run: {found}) |" + " - |" * (2 * len(splits)))
+            continue
+        cells = [f"{found[split].ndcg:.4f} | {found[split].recall:.4f}" for split in splits]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Flat: title and text as one field. newsdex keeps them apart (BM25F).",
+        f"newsdex's search (`limit=100`): median {figures.search_ms:.1f} ms per query.",
+        "",
+        "Published BM25 figures, test split (a note: not run here; see the data's SOURCE.md):",
+        *(
+            f"- {name}: nDCG@10 {ndcg:.4f}" + (f", Recall@100 {recall:.4f}" if recall else "")
+            for name, ndcg, recall in PUBLISHED
+        ),
+    ]
     shown = figures.snippets
     lines += [
         "",
-        f"Snippets of the top 10 hits ({shown.hits:,} hits):",
+        f"Snippets of the top 10 hits of the {SNIPPET_SPLIT} queries ({shown.hits:,} hits):",
         f"- with a marked match: {shown.marked:.1%}; among the {shown.body_hits:,} hits"
         f" whose body has a query word: {shown.body_marked:.1%}",
         f"- length: max {shown.max_chars} characters, mean {shown.mean_chars:.0f}",
@@ -348,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the SciFact folder")
     parser.add_argument("--work", type=Path, help="where to build the index [a temporary folder]")
-    parser.add_argument("--queries", type=int, help="only the first N queries ...")
+    parser.add_argument("--queries", type=int, help="only the first N queries of each split ...")
     parser.add_argument("--documents", type=int, default=500, help="... over N abstracts [500]")
     parser.add_argument("--misspellings", type=int, default=misspellings.PAIR_COUNT)
     options = parser.parse_args(argv)

@@ -408,6 +408,18 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
             weights.extend(block_weights)
         return ids, weights
 
+    def all_postings_and_values(self) -> tuple[list[int], list[float], list[bytes]]:
+        """Every id of the list, its weight and its value (the encoded positions)."""
+        ids: list[int] = []
+        weights: list[float] = []
+        values: list[bytes] = []
+        for count, _, read in self._blocks():
+            block_ids, block_weights, block_values = decode_block(bytes(read()), count)
+            ids.extend(block_ids)
+            weights.extend(block_weights)
+            values.extend(block_values or (emptybytes,) * count)
+        return ids, weights, values
+
     def weights_at(self, wanted: Sequence[int]) -> dict[int, float]:
         """The weights of those of ``wanted`` (ascending) that are in the list,
         decoding only the blocks that can hold one (a block's header says its

@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
-from whoosh.analysis import StemmingAnalyzer
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
 from whoosh.reading import TermNotFound
 
+from indexer import analysis
 from indexer.codec import CompactPositions
 from indexer.errors import IndexDamaged, IndexNotFound, NotAnIndex
 from indexer.records import Article, Footer, Headline, Record, Source
@@ -72,7 +72,9 @@ def _text_field(analyzer: Any) -> TEXT:
 
 def build_schema() -> Schema:
     """The fields of every document, records and pages alike."""
-    stemming = StemmingAnalyzer()
+    # Words of any script, stemmed by their script (indexer.analysis): the
+    # analyzer's classes are pickled into the index by module path.
+    stemming = analysis.analyzer()
     return Schema(
         id=ID(unique=True, stored=True),
         kind=ID(stored=True),

@@ -41,7 +41,8 @@ from indexer.records import KINDS, Record
 from search.counting import Tally
 from search.index import Index, _check_arguments, _Where
 from search.options import SEARCHABLE_FIELDS, KindFilter, Match, Sort
-from search.query import MAX_EXPANSIONS
+from search.query import MAX_EXPANSIONS, words_and_mode
+from search.ranking import PROXIMITY_WEIGHT, matching
 from search.results import COUNT_BY, CountBy, Counts, IndexStats, SearchResults
 from search.top_hits import SCORE_DECIMALS
 
@@ -75,6 +76,8 @@ class Statistics:
 class _FirstPhase:
     statistics: Statistics
     expansions: dict[str, tuple[Any, ...]]
+    pairs: dict[tuple[int, str], int]
+    """Documents with each two query words side by side, by (pair, field)."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class _Ask:
     expansions: dict[str, tuple[Any, ...]]
     statistics: Statistics | None = None
     ready: whoosh_query.Query | None = None
+    pairs: dict[tuple[int, str], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,13 @@ class ShardHolder:
                 words.add((field, _text(text)))
         frequencies = {word: int(reader.doc_frequency(*word)) for word in sorted(words)}
         lengths = {field: int(reader.field_length(field)) for field in SEARCHABLE_FIELDS}
-        return _FirstPhase(Statistics(frequencies, lengths), expansions)
+        pairs: dict[tuple[int, str], int] = {}
+        mode = words_and_mode(parsed)
+        if mode is not None and not mode[1] and len(mode[0]) > 1 and PROXIMITY_WEIGHT:
+            # A query of any of the words scores words side by side, with an
+            # idf of the documents having them so: counted here, added up there.
+            matching(index._searcher, mode[0], every=False, near=True, pairs_seen=pairs)
+        return _FirstPhase(Statistics(frequencies, lengths), expansions, pairs)
 
     def second_phase(
         self, ask: _Ask, where: _Where, sort: Sort, wanted: int
@@ -195,6 +205,7 @@ def _statistics_of_all(index: Index, ask: _Ask) -> Iterator[None]:
     searcher = index._searcher
     statistics = ask.statistics
     index._known_expansions = dict(ask.expansions)
+    index._pairs_in_all = ask.pairs
     if statistics is not None:
         frequencies, lengths = statistics.frequencies, statistics.lengths
 
@@ -211,6 +222,7 @@ def _statistics_of_all(index: Index, ask: _Ask) -> Iterator[None]:
         yield
     finally:
         index._known_expansions = None
+        index._pairs_in_all = None
         if statistics is not None:
             searcher.doc_frequency = searcher.ixreader.doc_frequency
             del searcher.field_length
@@ -327,8 +339,10 @@ class ClusterIndex(Index):
             for key, words in phase.expansions.items():
                 expansions[key] = tuple(sorted({*expansions.get(key, ()), *words}))
         statistics = phases[0].statistics
+        pairs: Counter[tuple[int, str]] = Counter(phases[0].pairs)
         for phase in phases[1:]:
             statistics = statistics + phase.statistics
+            pairs.update(phase.pairs)
         if sum(len(words) for words in expansions.values()) > MAX_EXPANSIONS:
             # Each shard's words were within bounds; all of them together are not.
             raise QueryError(
@@ -336,7 +350,7 @@ class ClusterIndex(Index):
                 " words of the index",
                 hint="give more letters, or search the words themselves",
             )
-        return _Ask(text, kind, match, expansions, statistics, ready)
+        return _Ask(text, kind, match, expansions, statistics, ready, dict(pairs))
 
     def _find(self, ask: _Ask, where: _Where, sort: Sort, limit: int, offset: int) -> SearchResults:
         """Phases 2 and 3: the best matches of every worker, merged, made hits."""

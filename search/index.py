@@ -28,7 +28,7 @@ from search.dates import DateLike
 from search.filters import Filters, Sites
 from search.hits import make_hit
 from search.options import MATCHES, SORTS, KindFilter, Match, Sort, fields_of, wanted_kinds
-from search.query import QueryParser, positive_terms, words_of
+from search.query import QueryParser, positive_terms, words_and_mode
 from search.ranking import (
     BM25_B,
     BM25_K1,
@@ -84,6 +84,9 @@ class Index:
 
     _known_expansions: dict[str, tuple[Any, ...]] | None = None
     """What patterns stand for, when a cluster search decided it over every shard."""
+    _pairs_in_all: dict[tuple[int, str], int] | None = None
+    """Documents with each two query words side by side, when a cluster search
+    counted them over every shard (``search.ranking.matching``)."""
 
     def _use(self, searcher: Any) -> None:
         self._searcher = searcher
@@ -238,8 +241,10 @@ class Index:
             found = set().union(*every)
         else:
             parsed = self._parse(query, where.kind, match)
-            words = words_of(parsed)
-            ranked = matching(self._searcher, words) if words is not None else None
+            mode = words_and_mode(parsed)
+            ranked = None
+            if mode is not None:
+                ranked = matching(self._searcher, mode[0], every=mode[1], near=False)
             if ranked is not None:
                 found = ranked[0]
             else:
@@ -349,8 +354,13 @@ class Index:
         if restriction is None:
             return [], 0
         if sort == "relevance":
-            words = words_of(parsed)
-            scored = matching(self._searcher, words) if words is not None else None
+            mode = words_and_mode(parsed)
+            scored = None
+            if mode is not None:
+                words, every = mode
+                scored = matching(
+                    self._searcher, words, every=every, pairs_in_all=self._pairs_in_all
+                )
             if scored is not None:
                 numbers, scores = admitted(*scored, restriction)
             else:

@@ -1,13 +1,16 @@
 """Where a record's text matches the query: the words that stem to a query term (pure).
 
 Index terms are stems, so "killed" in the text matches the query "killings".
-No Whoosh here: the analyzer's stemming comes in as a function.
+No Whoosh here: the analyzer's stemming comes in as a function, its word rule
+from ``indexer.words``.
 """
 
 from __future__ import annotations
 
-import re
+import functools
 from collections.abc import Callable, Iterator
+
+from indexer.words import TOKEN, TOKEN_REST, has_arabic_indic_digit, inside_token, is_arabic
 
 
 def match_spans(
@@ -21,15 +24,21 @@ def match_spans(
     the words that start like a query stem are stemmed, one by one
     (``stems`` remembers the words seen). They are found with ``str.find``
     in the lowercased text, much faster than a case-blind regular expression.
+
+    Arabic breaks that rule: its stemmer takes off prefixes (``المدرسة`` stems
+    to ``مدرس``) and harakat sit between the letters. So when a query term
+    is Arabic every word of the text is stemmed; an English query never
+    pays for it.
     """
     if not words:
         return {}
     lowered = text.lower()
     candidates: Iterator[tuple[int, int]]
-    if len(lowered) != len(text):
+    if len(lowered) != len(text) or _needs_every_word(text, words):
         # Lowercasing made a letter two ("İ"): offsets in it would drift, and
-        # a stem's start may not be found. Every word is stemmed instead.
-        candidates = (match.span() for match in _TOKEN.finditer(text))
+        # a stem's start may not be found; or a word may not start like its
+        # stem. Every word is stemmed instead.
+        candidates = (match.span() for match in TOKEN.finditer(text))
     else:
         candidates = _words_starting_like(lowered, words)
     spans: dict[tuple[int, int], str] = {}
@@ -40,6 +49,22 @@ def match_spans(
     return spans
 
 
+def _needs_every_word(text: str, words: frozenset[str]) -> bool:
+    """Whether a word of ``text`` may match a query term without starting like it.
+
+    An Arabic term; or a number, which the Arabic stemmer makes of ``٢٠١٨``
+    too (checked only in a text with such digits).
+    """
+    arabic, number = _kinds_of_terms(words)
+    return arabic or (number and has_arabic_indic_digit(text))
+
+
+@functools.lru_cache(maxsize=256)
+def _kinds_of_terms(words: frozenset[str]) -> tuple[bool, bool]:
+    """Whether some term is Arabic, and whether some is a number (asked once a query)."""
+    return any(is_arabic(word) for word in words), any(word.isdigit() for word in words)
+
+
 def _prefix(stem: str) -> str:
     # A stem's last letter may not be the word's ("any" -> "ani", "fly" ->
     # "fli", "hoping" -> "hope"); the letters before it are (Porter's rules
@@ -47,15 +72,9 @@ def _prefix(stem: str) -> str:
     return stem[: max(len(stem) - 1, 1)]
 
 
-_WORD_CHARACTER = re.compile(r"\w")
-_REST_OF_TOKEN = re.compile(r"(?:\.?\w+)*")
-_TOKEN = re.compile(r"\w+(?:\.?\w+)*")
-"""A word as Whoosh's tokenizer cuts it."""
-
-
 def _words_starting_like(lowered: str, stems: frozenset[str]) -> Iterator[tuple[int, int]]:
-    """The words of ``lowered`` (as :data:`_TOKEN` cuts them) that start like
-    one of ``stems``, in order."""
+    """The words of ``lowered`` (as :data:`indexer.words.TOKEN` cuts them) that
+    start like one of ``stems``, in order."""
     starts: dict[int, int] = {}  # where a prefix is found: its shortest length there
     for prefix in {_prefix(stem) for stem in stems}:
         found = lowered.find(prefix)
@@ -63,19 +82,22 @@ def _words_starting_like(lowered: str, stems: frozenset[str]) -> Iterator[tuple[
             starts[found] = min(starts.get(found, len(prefix)), len(prefix))
             found = lowered.find(prefix, found + 1)
     for start, length in sorted(starts.items()):
-        if _inside_token(lowered, start):
+        if inside_token(lowered, start):
+            # Inside an Arabic word, a Latin one may be its stem ("cia" of
+            # the article and tatweel before "cia"): stemmed whole.
+            if not lowered[start - 1].isascii() and is_arabic(lowered[start - 1]):
+                yield from _arabic_word_around(lowered, start)
             continue
-        rest = _REST_OF_TOKEN.match(lowered, start + length)
+        rest = TOKEN_REST.match(lowered, start + length)
         assert rest is not None  # the rest may be empty, so it always matches
         yield start, rest.end()
 
 
-def _inside_token(text: str, position: int) -> bool:
-    """A token cannot start right after a word character, nor after "x." (that
-    dot belongs to the token before)."""
-    if position == 0:
-        return False
-    if _WORD_CHARACTER.match(text, position - 1):
-        return True
-    after_dot = position > 1 and text[position - 1] == "."
-    return after_dot and _WORD_CHARACTER.match(text, position - 2) is not None
+def _arabic_word_around(lowered: str, position: int) -> Iterator[tuple[int, int]]:
+    """The token of ``lowered`` that holds ``position`` (its Arabic part starts it)."""
+    start = position
+    while start > 0 and inside_token(lowered, start):
+        start -= 1
+    found = TOKEN.search(lowered, start)
+    if found is not None and found.start() < position < found.end():
+        yield found.span()

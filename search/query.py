@@ -383,7 +383,42 @@ def _shortened(text: str) -> str:
     return repr(text) if len(text) <= 60 else repr(text[:57]) + "..."
 
 
-def words_of(parsed: whoosh_query.Query) -> list[list[tuple[str, str]]] | None:
+Words = list[list[tuple[str, str]]]
+"""A query's words, each the (field, term) pairs any of which it may match in."""
+
+
+def words_and_mode(parsed: whoosh_query.Query) -> tuple[Words, bool] | None:
+    """The query as words (:func:`words_of`, :func:`any_words_of`), and whether a
+    match must hold every one; ``None`` for any other query."""
+    words = words_of(parsed)
+    if words is not None:
+        return words, True
+    words = any_words_of(parsed)
+    return None if words is None else (words, False)
+
+
+def any_words_of(parsed: whoosh_query.Query) -> Words | None:
+    """The words of an OR of terms, as ``match="any"`` makes it of plain words
+    (or a typed ``a OR b``): each word the (field, term) pairs of one term text,
+    in the order the query first names them. ``None`` for any other query."""
+    if type(parsed) is not whoosh_query.Or or parsed.boost != 1:
+        return None
+    if parsed.scale or parsed.minmatch:
+        return None
+    words: dict[str, list[tuple[str, str]]] = {}
+    for term in parsed.subqueries:
+        if type(term) is not whoosh_query.Term or term.boost != 1:
+            return None
+        if term.fieldname not in SEARCHABLE_FIELDS or not isinstance(term.text, str):
+            return None
+        word = words.setdefault(term.text, [])
+        if any(field == term.fieldname for field, _ in word):
+            return None  # one term twice in a field: not as Whoosh adds it up
+        word.append((term.fieldname, term.text))
+    return list(words.values())
+
+
+def words_of(parsed: whoosh_query.Query) -> Words | None:
     """The query as words, each the (field, term) pairs any of which it may match
     in, if it is only that: a term, an OR of one term in each of several
     fields (one word, as the parser makes it), or an AND of those. ``None``

@@ -7,6 +7,7 @@ Either way the hits are the best scores and every total is exact.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from collections.abc import Callable, Sequence
@@ -18,8 +19,9 @@ from whoosh.util.numeric import byte_to_length
 
 from indexer.codec import NewsdexLeafMatcher, NewsdexPerDocReader
 from indexer.records import KINDS
-from search import top_hits
+from search import proximity, top_hits
 from search.options import FIELDS_OF_KIND
+from search.query import Words
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -35,20 +37,31 @@ at 0.5). Applied by the scorer, to every title match however the query names
 the field: as a query boost, Whoosh wraps every title posting list in one more
 matcher."""
 FIELD_WEIGHTS = {"title": TITLE_WEIGHT}
+PROXIMITY_WEIGHT = 0.1
+"""How much two query words side by side in a field count, as one more word of
+the query, against a word (:mod:`search.proximity`): about the weight of ordered
+pairs against words in Metzler and Croft's sequential dependence model (0.1
+to 0.85). For queries of any of some plain words (``match="any"``, or words
+joined by OR), which :mod:`search.top_hits` ranks; not when every word must
+match (it made those queries' p95 about twice as long, and SciFact measures
+only ``match="any"``), nor for other queries, which Whoosh ranks. 0: none.
+Chosen on SciFact's train queries (docs/search-quality.md)."""
 
 
 def rank_words(
     searcher: Any,
-    words: list[list[tuple[str, str]]],
+    words: Words,
     restriction: dict[str, set[int]],
     wanted: int,
     key: Callable[[int], str],
+    *,
+    every: bool = True,
 ) -> tuple[list[tuple[int, float]], int] | None:
-    """The ``wanted`` best matches of a query of words (:func:`search.query.words_of`),
+    """The ``wanted`` best matches of a query of words (:func:`search.query.words_and_mode`),
     best first (ties to the smaller ``key``, the record id), and how many there
-    are, worked out by :mod:`search.top_hits`; ``None`` if a scorer is not
-    newsdex's (an index of another codec): Whoosh runs it then."""
-    found = matching(searcher, words)
+    are (see :func:`matching`); ``None`` if a scorer is not newsdex's (an index
+    of another codec): Whoosh runs it then."""
+    found = matching(searcher, words, every=every)
     if found is None:
         return None
     numbers, scores = admitted(*found, restriction)
@@ -71,29 +84,82 @@ def admitted(
 
 
 def matching(
-    searcher: Any, words: list[list[tuple[str, str]]]
+    searcher: Any,
+    words: Words,
+    *,
+    every: bool = True,
+    near: bool | None = None,
+    pairs_seen: dict[tuple[int, str], int] | None = None,
+    pairs_in_all: dict[tuple[int, str], int] | None = None,
 ) -> tuple[list[int], list[float]] | None:
-    """Every live document matching a query of words, with its score, by document
-    number; ``None`` if a scorer is not newsdex's (see :func:`rank_words`)."""
+    """Every live document holding every word (or, if not ``every``, any of
+    them), with its score, by document number, worked out by
+    :mod:`search.top_hits`; ``None`` if a scorer is not newsdex's (see
+    :func:`rank_words`).
+
+    When any of the words will do, each two words next to each other in the
+    query also add their score side by side (:mod:`search.proximity`,
+    :data:`PROXIMITY_WEIGHT`), unless ``near`` is False (a count needs no scores).
+    Their idf counts the documents having them side by side, in every
+    segment: ``pairs_seen`` is told this searcher's counts, and
+    ``pairs_in_all`` gives every shard's instead (a cluster search, whose
+    workers each hold some shards: ``search.cluster``).
+    """
     weighting = searcher.weighting
-    all_numbers: list[int] = []
-    all_scores: list[float] = []
+    if near is None:
+        near = bool(PROXIMITY_WEIGHT) and not every and len(words) > 1
+    segments = []
+    having: dict[tuple[int, str], int] = {}  # (pair, field): documents with it, all segments
     for leaf, offset in searcher.leaf_searchers():
         reader = leaf.reader()
         segment_words: list[list[top_hits.Term]] = []
+        fields_of: list[dict[str, tuple[Postings, BM25FScorer]]] = []
         for word in words:
             terms = []
+            in_fields = {}
             for field, text in word:
                 if (field, text) not in reader:
                     continue
                 scorer = weighting.scorer(leaf, field, text)
                 if not isinstance(scorer, BM25FScorer) or scorer.lengths is None:
                     return None
-                postings = Postings(reader.postings(field, text))
+                postings = Postings(reader.postings(field, text), positions=near)
                 documents = reader.doc_frequency(field, text)
                 terms.append(top_hits.Term(postings, documents, scorer.scores))
+                in_fields[field] = postings, scorer
             segment_words.append(terms)
-        numbers, scores = top_hits.matches(segment_words)
+            fields_of.append(in_fields)
+        if every:
+            numbers, scores = top_hits.matches(segment_words)
+        else:
+            numbers, scores = top_hits.matches_any(segment_words)
+        side: dict[tuple[int, str], tuple[dict[int, int], BM25FScorer]] = {}
+        for pair in range(len(words) - 1) if near else ():
+            for field, (first, scorer) in fields_of[pair].items():
+                if field not in fields_of[pair + 1]:
+                    continue
+                counts = proximity.side_by_side(first, fields_of[pair + 1][field][0])
+                if counts:
+                    side[pair, field] = counts, scorer
+                    having[pair, field] = having.get((pair, field), 0) + len(counts)
+        segments.append((reader, offset, numbers, scores, side))
+    if pairs_seen is not None:
+        pairs_seen.update(having)
+    if pairs_in_all is not None:
+        having = pairs_in_all
+    all_numbers: list[int] = []
+    all_scores: list[float] = []
+    for reader, offset, numbers, scores, side in segments:
+        if side:
+            at = {number: place for place, number in enumerate(numbers)}
+            for (pair, field), (counts, scorer) in side.items():
+                idf = weighting.idf_of(searcher, field, having[pair, field])
+                matched = [number for number in counts if number in at]
+                found = [counts[number] for number in matched]
+                for number, bonus in zip(
+                    matched, scorer.scores(matched, found, idf=idf), strict=True
+                ):
+                    scores[at[number]] += PROXIMITY_WEIGHT * bonus
         # (An index with no segment yet has Whoosh's EmptyReader, which has no set.)
         if reader.has_deletions():
             deleted = reader.deleted_docs_set
@@ -184,8 +250,12 @@ class BM25F(scoring.BM25F):  # type: ignore[misc]
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
-        documents = self._records_with(parent, fieldname)
-        having = parent.doc_frequency(fieldname, text)
+        return self.idf_of(parent, fieldname, parent.doc_frequency(fieldname, text))
+
+    def idf_of(self, searcher: Any, fieldname: str, having: int) -> float:
+        """The idf of something ``having`` records of the field have (a word, or
+        two words side by side)."""
+        documents = self._records_with(searcher.get_parent(), fieldname)
         return math.log(1 + (documents - having + 0.5) / (having + 0.5))
 
     def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
@@ -235,11 +305,15 @@ class BM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
     def _score(self, weight: float, length: int) -> float:
         return float(super()._score(weight, length) * self._field_weight)
 
-    def scores(self, numbers: Sequence[int], weights: Sequence[float]) -> list[float]:
+    def scores(
+        self, numbers: Sequence[int], weights: Sequence[float], idf: float | None = None
+    ) -> list[float]:
         """:meth:`score` of each of these documents holding the term with these
-        weights, in one pass (needs :attr:`lengths`)."""
+        weights, in one pass (needs :attr:`lengths`); with another ``idf``, the
+        score of something else counted in the field (two words side by side)."""
         assert self._lengths is not None
-        idf, saturation, field_weight = self.idf, self._saturation, self._field_weight
+        idf = self.idf if idf is None else idf
+        saturation, field_weight = self._saturation, self._field_weight
         norms, lengths = self._norms, self._lengths
         return [
             float(idf * ((weight * saturation) / (weight + norms[lengths[number]])) * field_weight)
@@ -275,26 +349,55 @@ def date_order(*, newest_first: bool) -> sorting.FacetType:
 
 
 class Postings:
-    """A posting list as :mod:`search.top_hits` reads it."""
+    """A posting list as :mod:`search.top_hits` and :mod:`search.proximity` read it."""
 
-    def __init__(self, matcher: Any) -> None:
+    def __init__(self, matcher: Any, *, positions: bool = False) -> None:
         # A segment with deletions wraps the list in a filter; they are left
         # out by top_hits.matches instead.
         self._matcher = getattr(matcher, "child", matcher)
+        self._with_positions = positions
+        self._all: tuple[Sequence[int], Sequence[float]] | None = None
+        self._values: Sequence[Any] = ()  # encoded (or, off the codec, decoded) positions
 
     def all(self) -> tuple[Sequence[int], Sequence[float]]:
+        """Read once, with the positions if asked (:mod:`search.proximity` reads them)."""
+        if self._all is not None:
+            return self._all
         matcher = self._matcher
         if isinstance(matcher, NewsdexLeafMatcher):
-            return matcher.all_postings()
-        numbers, weights = [], []  # a term in one document, kept in the term dictionary
+            if self._with_positions:
+                numbers, weights, self._values = matcher.all_postings_and_values()
+                self._all = numbers, weights
+            else:
+                self._all = matcher.all_postings()
+            return self._all
+        # A term in one document, kept in the term dictionary.
+        numbers, weights, values = [], [], []
         while matcher.is_active():
             numbers.append(matcher.id())
             weights.append(matcher.weight())
+            if self._with_positions:
+                values.append(matcher.value_as("positions"))
             matcher.next()
-        return numbers, weights
+        self._all, self._values = (numbers, weights), values
+        return self._all
 
     def weights_at(self, wanted: Sequence[int]) -> dict[int, float]:
         if isinstance(self._matcher, NewsdexLeafMatcher):
             return self._matcher.weights_at(wanted)
         every = dict(zip(*self.all(), strict=True))
         return {number: every[number] for number in wanted if number in every}
+
+    def positions_at(self, wanted: Sequence[int]) -> dict[int, Sequence[int]]:
+        """The positions of the term in those of ``wanted`` (ascending) holding it."""
+        assert self._with_positions
+        numbers, _ = self.all()
+        codec = isinstance(self._matcher, NewsdexLeafMatcher)
+        decode = self._matcher.format.decode_positions if codec else None
+        found = {}
+        for number in wanted:
+            at = bisect.bisect_left(numbers, number)
+            if at < len(numbers) and numbers[at] == number:
+                value = self._values[at]
+                found[number] = value if decode is None else decode(value)
+        return found

@@ -7,6 +7,7 @@ from typing import Any
 
 from whoosh import query as whoosh_query
 
+from indexer.words import is_mark
 from search import spelling
 from search.query import OPERATORS
 
@@ -45,12 +46,20 @@ class Speller:
 
     def corrected(self, text: str, fields: tuple[str, ...]) -> str:
         """``text`` with each word that no record of ``fields`` holds replaced by
-        the nearest word that some record does (unchanged if there is none)."""
+        the nearest word that some record does (unchanged if there is none).
+
+        A word with combining marks (a diacritised Arabic word) is left as
+        typed: the letters found here stop at a mark, and correcting a piece
+        of the word made nonsense of it.
+        """
         corrected = text
         for found in reversed(list(_WORD.finditer(text))):
             word = found.group()
             after = text[found.end() : found.end() + 1]
             if word in OPERATORS or after in (":", "*", "?", "~"):
+                continue
+            before = text[found.start() - 1 : found.start()]
+            if (after and is_mark(after)) or (before and is_mark(before)):
                 continue
             if len(word) > MAX_CORRECTED_LETTERS:
                 continue

@@ -76,6 +76,21 @@ def matches(words: Sequence[Word]) -> tuple[list[int], list[float]]:
     return wanted, _added_up(scores, [sum(t.documents for t in word) for word in words])
 
 
+def matches_any(words: Sequence[Word]) -> tuple[list[int], list[float]]:
+    """Every document holding at least one of the words, ascending, and each one's
+    score: the sum of the scores of the words it holds, in each field holding
+    them, added word by word in the query's order (Whoosh's OR adds the same
+    scores in an order of its own, so a score may differ in its last bit)."""
+    totals: dict[int, float] = {}
+    for word in words:
+        for term in word:
+            numbers, weights = term.postings.all()
+            for number, score in zip(numbers, term.scores(numbers, weights), strict=True):
+                totals[number] = totals.get(number, 0.0) + score
+    numbers = sorted(totals)
+    return numbers, [totals[number] for number in numbers]
+
+
 def _word_scores(
     word: Word, number: int, weights: dict[tuple[int, int], dict[int, float]], wanted: list[int]
 ) -> list[float]:

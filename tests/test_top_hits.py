@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import indexer
 import search
 from search import top_hits
-from search.query import words_of
+from search.query import any_words_of, words_of
 from search.ranking import rank_words
 
 
@@ -41,13 +41,13 @@ def crawl_index(
 
 
 def exhaustive_top(
-    index: search.Index, text: str, kind: str | None, limit: int
+    index: search.Index, text: str, kind: str | None, limit: int, match: str = "all"
 ) -> list[tuple[int, float]]:
     """The best matches as Whoosh finds them when it scores every match: without
     block skipping, and without the matcher rewriting that can lose them."""
     from whoosh.collectors import UnlimitedCollector
 
-    parsed = index._parse(text, kind)  # type: ignore[arg-type]
+    parsed = index._parse(text, kind, match)  # type: ignore[arg-type]
     restriction = index._filters.restrict(kind, None, None)  # type: ignore[arg-type]
     assert restriction is not None
     keep, leave_out = restriction.get("filter"), restriction.get("mask") or set()
@@ -101,14 +101,13 @@ def test_plain_words_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Path,
 
 
 def other_queries(crawl: Path) -> list[str]:
-    """Queries Whoosh runs itself, made of the benchmark's words: phrases, ORs,
-    NOTs and words in a field."""
+    """Queries Whoosh runs itself, made of the benchmark's words: phrases, ORs
+    with a phrase, NOTs and words in a field."""
     from benchmarks.queries import make_queries
 
     made = make_queries(crawl)
     texts = [query.text for query in made if query.phrase]
     pairs = [query.words for query in made if len(query.words) >= 2]
-    texts += [f"{a} OR {b}" for a, b, *_ in pairs]
     texts += [f"{a} NOT {b}" for a, b, *_ in pairs]
     texts += [f'"{a} {b}" OR {b}' for a, b, *_ in pairs]
     texts += [f"title:{a} {b}" for a, b, *_ in pairs]
@@ -128,6 +127,66 @@ def test_other_queries_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Pat
                 ], (text, kind)
 
 
+def any_word_queries(crawl: Path) -> list[tuple[str, str]]:
+    """(query, match) of any of some words: the benchmark's with ``match="any"``,
+    and ORs of two of its words."""
+    from benchmarks.queries import make_queries
+
+    made = [query for query in make_queries(crawl) if not query.phrase]
+    texts = [(query.text, "any") for query in made]
+    texts += [(f"{a} OR {b}", "all") for a, b, *_ in (q.words for q in made if len(q.words) > 1)]
+    return texts
+
+
+def test_any_of_the_words_ranks_as_whoosh_scores_every_match(
+    crawl_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the bonus for words side by side, which Whoosh does not give:
+    the same matches, scores and total (scores added in another order may
+    differ in their last bit, so ties may come in another order)."""
+    crawl, index_folder = crawl_index
+    monkeypatch.setattr("search.ranking.PROXIMITY_WEIGHT", 0.0)
+    checked = 0
+    with search.open_index(index_folder) as index:
+        for text, match in any_word_queries(crawl):
+            for kind in (None, "article", "all"):
+                parsed = index._parse(text, kind, match)  # type: ignore[arg-type]
+                assert any_words_of(parsed) is not None or words_of(parsed)
+                restriction = index._filters.restrict(kind, None, None)  # type: ignore[arg-type]
+                assert restriction is not None
+                best = exhaustive_top(index, text, kind, 20, match)
+                expected = [(index._searcher.stored_fields(n)["id"], s) for n, s in best]
+                found = index.search(text, kind=kind, limit=20, match=match)  # type: ignore[arg-type]
+                got = [(hit.id, hit.score) for hit in found.hits]
+                assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-12)
+                cutoff = expected[-1][1] + 1e-9 if expected else 0.0
+                assert {i for i, s in got if s > cutoff} == {i for i, s in expected if s > cutoff}
+                assert found.total == whoosh_count(index, parsed, restriction)
+                checked += 1
+    assert checked > 3 * 180
+
+
+def test_words_side_by_side_add_to_any_word_queries_only(
+    crawl_index: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crawl, index_folder = crawl_index
+    made = [query for query in any_word_queries(crawl) if query[1] == "any"]
+    raised = 0
+    with search.open_index(index_folder) as index:
+        for text, _ in made:
+            monkeypatch.setattr("search.ranking.PROXIMITY_WEIGHT", 0.0)
+            without = {hit.id: hit.score for hit in index.search(text, match="any", limit=500).hits}
+            plain = [(hit.id, hit.score) for hit in index.search(text, limit=50).hits]
+            monkeypatch.setattr("search.ranking.PROXIMITY_WEIGHT", 0.1)
+            found = index.search(text, match="any", limit=500)
+            for hit in found.hits:
+                assert hit.id in without  # the same matches, none lower
+                assert hit.score is not None and hit.score >= without[hit.id]
+                raised += hit.score > without[hit.id]
+            assert [(hit.id, hit.score) for hit in index.search(text, limit=50).hits] == plain
+    assert raised > 0
+
+
 def test_search_counts_plain_word_matches_exactly(crawl_index: tuple[Path, Path]) -> None:
     _, index_folder = crawl_index
     with search.open_index(index_folder) as index:
@@ -139,6 +198,18 @@ def test_queries_other_than_plain_words_are_left_to_whoosh(open_seeded: search.I
     for text in ('"security forces"', "syr*", "Syria NOT Turkey", "Syria OR Turkey", "army~"):
         assert words_of(open_seeded._parse(text)) is None, text
     assert words_of(open_seeded._parse("Syria army", match="any")) is None
+    for text in ('"security forces"', "syr*", "Syria NOT Turkey", "title:Syria^2 OR army"):
+        assert any_words_of(open_seeded._parse(text, match="any")) is None, text
+
+
+def test_any_of_plain_words_are_words_in_the_order_typed(open_seeded: search.Index) -> None:
+    words = [[("title", "syria"), ("body", "syria")], [("title", "armi"), ("body", "armi")]]
+    assert any_words_of(open_seeded._parse("Syria army", match="any")) == words
+    assert any_words_of(open_seeded._parse("Syria OR army")) == words
+    assert any_words_of(open_seeded._parse("army Syria army", match="any")) == [
+        words[1],
+        words[0],
+    ]
     assert words_of(open_seeded._parse("Syria title:army")) is not None
 
 

@@ -1,0 +1,225 @@
+"""The analyzer of every text field: words of any script, each stemmed by its script.
+
+Whoosh's ``StemmingAnalyzer`` (tokenizer, lower case, English stop words,
+Porter stems) cut Arabic words at their first haraka (``المَدْرَسَةُ`` was
+indexed as ``الم``). This analyzer cuts tokens with their combining marks
+(``indexer.words.TOKEN``) and chooses per word: an Arabic word is normalised
+and stemmed as Arabic (``indexer.words.arabic_term``), any other as
+``StemmingAnalyzer`` did, with two changes chosen on SciFact's train queries
+(issue 16, ``docs/search-quality.md``):
+
+- :func:`porter_stem`: Whoosh's Porter stemmer with its step 1b mended.
+  Whoosh ported it from a JavaScript version whose unanchored regular
+  expressions became ``re.match``, anchored at the word's start, so two rules
+  never fire: "activated" stemmed to "activat" but "activation" to "activ",
+  "stopped" to "stopp" but "stop" to "stop".
+- A hyphenated word ("IL-10", "4-PBA", "COVID-19", "anti-inflammatory") is
+  cut whole (``indexer.words.COMPOUND``) and indexed as its parts, as
+  Whoosh's tokenizer cut it, and, when a part has a digit, as the parts
+  written together too ("il10"): the name of a gene, drug or strain, rarer
+  and so weightier than its parts, found however the text writes it.
+
+Whoosh pickles the analyzer into every index's schema, by class and module
+path: the names here are part of the index format, and a change to what
+they do needs ``indexer.storage.FORMAT_VERSION`` bumped. They pickle
+without state, so an index always analyses with the code that reads it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from whoosh.analysis import RegexTokenizer, StopFilter
+from whoosh.analysis.filters import Filter
+from whoosh.lang.porter import (  # the tables and patterns of Whoosh's Porter stemmer
+    _c_v,
+    _ed_ing,
+    _meq1,
+    _mgr0,
+    _mgr1,
+    _s_v,
+    _step2,
+    _step2list,
+    _step3,
+    _step3list,
+    _step4_1,
+    _step4_2,
+    _step5,
+)
+
+from indexer.words import COMPOUND, HYPHEN, arabic_term, is_arabic
+
+STEMS_CACHED = 50000
+"""Stems each filter remembers, per script: Whoosh's ``StemFilter`` default."""
+
+
+class WordTokenizer(RegexTokenizer):  # type: ignore[misc]
+    """Whoosh's tokenizer with newsdex's word rule: words, hyphenated ones whole
+    (:data:`indexer.words.COMPOUND`)."""
+
+    def __init__(self) -> None:
+        super().__init__(COMPOUND)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (WordTokenizer, ())
+
+
+class ScriptFilter(Filter):  # type: ignore[misc]
+    """Lower case, stop words and stems, chosen for each word by its script.
+
+    One filter in place of Whoosh's ``LowercaseFilter``, ``StopFilter`` and
+    ``StemFilter`` (each filter is a generator that every token passes
+    through: two fewer pay for the script check): words that are not Arabic
+    go through exactly what those three did (lower case, English stop words,
+    at least 2 letters, Porter stems, positions renumbered over the words
+    left out); Arabic words through :func:`indexer.words.arabic_term`. An
+    ASCII word is never Arabic, so English pays one ``str.isascii`` a word.
+    Both stemmers' results are cached, as ``StemFilter`` caches them.
+    """
+
+    is_morph = True
+
+    def __init__(self) -> None:
+        self._stops: frozenset[str] = StopFilter().stops
+        self._minimum: int = StopFilter().min
+        self._english = functools.lru_cache(maxsize=STEMS_CACHED)(porter_stem)
+        self._arabic = functools.lru_cache(maxsize=STEMS_CACHED)(arabic_term)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ScriptFilter, ())
+
+    def __eq__(self, other: object) -> bool:
+        return type(self) is type(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __call__(self, tokens: Iterable[Any]) -> Iterator[Any]:
+        stops, minimum = self._stops, self._minimum
+        english, arabic = self._english, self._arabic
+        position = None
+        for token in tokens:
+            whole = token.text.lower()
+            for text in _words_of(whole, token) if HYPHEN.search(whole) else (whole,):
+                token.text = text
+                term: str | None
+                if text.isascii() or not is_arabic(text):
+                    term = None if len(text) < minimum or text in stops else english(text)
+                else:
+                    term = arabic(text)
+                if term is not None:
+                    if token.positions:  # as StopFilter(renumber=True)
+                        if position is None:
+                            position = token.pos
+                        else:
+                            position += 1
+                            token.pos = position
+                    token.text = term
+                    token.stopped = False
+                    yield token
+                elif not token.removestops:
+                    token.stopped = True  # kept lowercased, not stemmed
+                    yield token
+
+
+def _words_of(compound: str, token: Any) -> Iterator[str]:
+    """A hyphenated token's words, in order, each with its own characters on
+    ``token``; then, if a word has a digit, the words written together, over
+    the whole token ("il-10": "il", "10", "il10")."""
+    chars = token.chars
+    start = token.startchar if chars else 0
+    end = token.endchar if chars else 0
+    parts = [part for part in HYPHEN.split(compound) if part]
+    offset = 0
+    for part in parts:
+        offset = compound.index(part, offset)
+        if chars:
+            token.startchar, token.endchar = start + offset, start + offset + len(part)
+        offset += len(part)
+        yield part
+    if len(parts) > 1 and _DIGIT.search(compound):
+        if chars:
+            token.startchar, token.endchar = start, end
+        yield "".join(parts)
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def analyzer() -> Any:
+    """The analyzer of newsdex's text fields."""
+    return WordTokenizer() | ScriptFilter()
+
+
+def porter_stem(word: str) -> str:
+    """The Porter stem of a lower-case word: ``whoosh.lang.porter.stem`` (Matt
+    Chaput's port of the JavaScript Porter stemmer, BSD licence, as newsdex),
+    with the two tests of step 1b that must look at the word's end doing so
+    (``search``, where Whoosh's ``match`` looked at its start).
+    """
+    if len(word) < 3:
+        return word
+    first_is_y = word[0] == "y"
+    if first_is_y:
+        word = "Y" + word[1:]
+
+    # Step 1a
+    if word.endswith("s"):
+        if word.endswith(("sses", "ies")):
+            word = word[:-2]
+        elif word[-2] != "s":
+            word = word[:-1]
+
+    # Step 1b
+    if word.endswith("eed"):
+        if _mgr0.match(word[:-3]):
+            word = word[:-1]
+    else:
+        found = _ed_ing.match(word)
+        if found and _s_v.match(found.group(1)):
+            word = found.group(1)
+            if _AT_BL_IZ.search(word):  # Whoosh: .match, never true
+                word += "e"
+            elif _DOUBLE_CONSONANT.search(word):  # Whoosh: .match, never true
+                word = word[:-1]
+            elif _c_v.match(word):
+                word += "e"
+
+    # Step 1c
+    if word.endswith("y") and _s_v.match(word[:-1]):
+        word = word[:-1] + "i"
+
+    # Steps 2 and 3
+    for step, replacements in ((_step2, _step2list), (_step3, _step3list)):
+        found = step.match(word)
+        if found and _mgr0.match(found.group(1)):
+            word = found.group(1) + replacements[found.group(2)]
+
+    # Step 4
+    found = _step4_1.match(word)
+    if found:
+        if _mgr1.match(found.group(1)):
+            word = found.group(1)
+    else:
+        found = _step4_2.match(word)
+        if found and _mgr1.match(found.group(1) + found.group(2)):
+            word = found.group(1) + found.group(2)
+
+    # Step 5
+    found = _step5.match(word)
+    if found:
+        stem = found.group(1)
+        if _mgr1.match(stem) or (_meq1.match(stem) and not _c_v.match(stem)):
+            word = stem
+    if word.endswith("ll") and _mgr1.match(word):
+        word = word[:-1]
+
+    if first_is_y:
+        word = "y" + word[1:]
+    return word
+
+
+_AT_BL_IZ = re.compile("(at|bl|iz)$")
+_DOUBLE_CONSONANT = re.compile(r"([^aeiouylsz])\1$")
