@@ -59,8 +59,9 @@ PUBLISHED = (
 # stay as typed); at a word's start they leave a word out or require it.
 _SYNTAX = re.compile(
     r"""[():"*?~^{}\[\]<>]|(?<!\w)'|'(?!\w)|\b(?:AND|OR|NOT|ANDNOT|ANDMAYBE|TO)\b"""
-    r"""|(?<![^\s(])[+-]+"""
 )
+_SIGNS = re.compile(r"(?<!\S)[+-]+")
+"""Signs that start a word once the marks are out ("5'-nucleotidase" gives "5 -...")."""
 _WORD = re.compile(r"\w+")
 
 
@@ -166,7 +167,7 @@ def articles(benchmark: Benchmark) -> Iterator[Article]:
 
 def plain_words(text: str) -> str:
     """A claim as plain words: the query language's operators and marks taken out."""
-    return " ".join(_SYNTAX.sub(" ", text).split())
+    return " ".join(_SIGNS.sub(" ", _SYNTAX.sub(" ", text)).split())
 
 
 # --- the run -------------------------------------------------------------------------

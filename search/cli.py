@@ -6,6 +6,7 @@ result. Exit status follows grep: 0 found, 1 nothing found, 2 error.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import math
@@ -13,6 +14,7 @@ import os
 import shutil
 import sys
 import time
+import urllib.parse
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -688,6 +690,83 @@ def stats(as_json: bool, scheduler: str | None, index_dir: Path | None) -> None:
         click.echo(render.json_line(render.stats_json(numbers)))
     else:
         click.echo(render.stats_text(numbers))
+
+
+SERVE_EXTRA = ("starlette", "uvicorn", "jinja2", "markupsafe")
+"""What `newsdex serve` imports from the serve extra."""
+
+
+def _cors_origin(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list[str]:
+    """Each --cors ORIGIN as browsers send it: ``scheme://host[:port]``, lowercase (or *)."""
+    origins = []
+    for value in values:
+        parts = urllib.parse.urlsplit(value)
+        if value == "*":
+            origins.append(value)
+        elif parts.scheme not in ("http", "https") or not parts.hostname:
+            raise click.BadParameter(f"{value!r} is not an origin such as https://example.org")
+        elif parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+            raise click.BadParameter(f"{value!r} is more than an origin: give scheme, host, port")
+        else:
+            origins.append(f"{parts.scheme}://{parts.netloc}".lower())
+    return origins
+
+
+@cli.command()
+@index_option
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 serves every machine that can reach this one.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8080,
+    show_default=True,
+    help="Port to listen on (0: any free one, shown at start).",
+)
+@click.option(
+    "--cors",
+    "cors_origins",
+    multiple=True,
+    metavar="ORIGIN",
+    callback=_cors_origin,
+    help="Let pages of ORIGIN (https://example.org) call the API from a browser; "
+    "repeatable, * for any. Others are refused.",
+)
+@_library_errors
+def serve(index_dir: Path | None, host: str, port: int, cors_origins: list[str]) -> None:
+    """Serve the index over HTTP: a search page at / and a JSON API under /api.
+
+    Read-only; it sees what `newsdex index` commits meanwhile, with no restart.
+    Ctrl-C stops it. Needs the serve extra: pip install 'newsdex[serve]'.
+
+    \b
+    Example:
+        newsdex serve                       # http://127.0.0.1:8080
+        curl 'http://127.0.0.1:8080/api/search?q=syria&limit=2'
+    """
+    try:
+        from search import server
+    except ImportError as error:
+        if (error.name or "").split(".")[0] not in SERVE_EXTRA:
+            raise
+        raise NewsdexClickError(
+            "newsdex serve needs the serve extra (pip install 'newsdex[serve]')"
+        ) from error
+    # Ctrl-C: uvicorn stops taking requests, answers those it has, then raises
+    # KeyboardInterrupt again; that is how this command ends, so status 0.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve(
+            index_dir,
+            host=host,
+            port=port,
+            cors_origins=cors_origins,
+            announce=lambda line: click.echo(line, err=True),
+        )
+    click.echo("stopped", err=True)
 
 
 def main() -> None:

@@ -21,7 +21,13 @@ from indexer.location import index_directory
 from indexer.manifest import open_index_storage
 from indexer.records import KINDS, Record, Source
 from indexer.report import PageWarning, Skipped
-from indexer.storage import PAGE_KIND, document_to_page, document_to_record, pages_of
+from indexer.storage import (
+    PAGE_KIND,
+    check_marker,
+    document_to_page,
+    document_to_record,
+    pages_of,
+)
 from search import top_hits
 from search.counting import UNDATED, DateColumn, Tally, tally_matches
 from search.dates import DateLike
@@ -115,9 +121,14 @@ class Index:
         self._index.close()
 
     def refresh(self) -> None:
-        """See what was committed since the index was opened (or last refreshed)."""
+        """See what was committed since the index was opened (or last refreshed).
+
+        :raises IndexNotFound, NotAnIndex: the folder is gone, or no longer holds an
+            index this version reads (the searches made so far stay as they were)
+        """
         if self._index.latest_generation() == self._searcher.reader().generation():
             return
+        check_marker(self.directory)
         # Not Whoosh's Searcher.refresh: it reuses the open segment readers,
         # which know neither the documents the commit deleted nor that it
         # merged or cleared segments away (whoosh3 3.54), so replaced pages

@@ -38,7 +38,8 @@ def period_key(start: date, period: Period) -> str:
     return start.isoformat()
 
 
-def _next_start(start: date, period: Period) -> date:
+def next_start(start: date, period: Period) -> date:
+    """The first day of the period after the one starting on ``start``."""
     if period == "week":
         return start + timedelta(days=7)
     if period == "month":
@@ -61,7 +62,7 @@ def counts_by_period(day_counts: Mapping[int, int], period: Period) -> list[tupl
     while start <= last:
         periods.append((period_key(start, period), by_start.get(start, 0)))
         try:
-            start = _next_start(start, period)
+            start = next_start(start, period)
         except (OverflowError, ValueError):  # the calendar ends
             break
     return periods

@@ -12,7 +12,7 @@ from typing import Any
 
 from indexer.records import Article, Footer, Record, SplitPage
 from indexer.report import PageWarning, Skipped, skip_reasons
-from search.results import Counts, Hit, IndexStats, Snippet
+from search.results import Counts, Hit, IndexStats, SearchResults, Snippet
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
@@ -58,6 +58,38 @@ def _one_or_list(sites: tuple[str, ...]) -> str | list[str] | None:
     if not sites:
         return None
     return sites[0] if len(sites) == 1 else list(sites)
+
+
+def results_json(results: SearchResults, *, limit: int, took_ms: float) -> dict[str, Any]:
+    """A page of results as ``newsdex serve`` answers it: each hit as ``--json`` prints
+    it, with its snippet as HTML beside it, and the totals a client pages with."""
+    return {
+        "query": results.query,
+        "total": results.total,
+        "offset": results.offset,
+        "limit": limit,
+        "hits": [{**hit_json(hit), "snippet_html": snippet_html(hit.snippet)} for hit in results],
+        "suggestion": results.suggestion,
+        "any_total": results.any_total,
+        "took_ms": took_ms,
+    }
+
+
+def count_json(counts: Counts, *, query: str | None, took_ms: float) -> dict[str, Any]:
+    """A count as ``newsdex serve`` answers it: the buckets as ``newsdex count --json``
+    prints them (the undated, or those of no known site, last with the key null)."""
+    return {
+        "query": query,
+        "by": counts.by,
+        "total": counts.total,
+        "buckets": counts_json(counts),
+        "took_ms": took_ms,
+    }
+
+
+def error_json(message: str, hint: str | None) -> dict[str, Any]:
+    """An error as ``newsdex serve`` answers it: the command line's message and hint."""
+    return {"error": message, "hint": hint}
 
 
 def hit_text(hit: Hit, color: bool) -> str:

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
-from helpers import SEEDS, require_data
+from helpers import CRAWL_EXAMPLE, SEEDS, require_data
 
 import search
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +55,33 @@ def open_seeded(seeded_index: Path) -> Iterator[search.Index]:
     """The seed index, opened for searching, closed after the test."""
     with search.open_index(seeded_index) as opened:
         yield opened
+
+
+@pytest.fixture
+def api(seeded_index: Path) -> Iterator[TestClient]:
+    """``newsdex serve``'s application on the seed index, through Starlette's test client.
+
+    Server errors are raised in the test, so a 500 can never pass unseen.
+    """
+    from starlette.testclient import TestClient
+
+    from search.server import create_app
+
+    with TestClient(create_app(seeded_index)) as client:
+        yield client
+
+
+@pytest.fixture
+def crawl_api(private_index: Path) -> Iterator[TestClient]:
+    """The server on the seed page and the example crawl: dated articles of three sites."""
+    from starlette.testclient import TestClient
+
+    import indexer
+    from search.server import create_app
+
+    indexer.index_paths([SEEDS, CRAWL_EXAMPLE], index=private_index)
+    with TestClient(create_app(private_index)) as client:
+        yield client
 
 
 @pytest.fixture

@@ -7,19 +7,25 @@ Fixtures live in ``conftest.py``; everything a test imports by name lives here
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import strategies as st
 
 from search.cli import cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEEDS = PROJECT_ROOT / "seeds"
+CRAWL_EXAMPLE = PROJECT_ROOT / "docs" / "examples" / "news-please.jsonl"
+"""Six dated articles of three sites (one page without a site), as news-please dumps them."""
 
 
 def require_data(path: Path) -> Path:
@@ -35,6 +41,24 @@ def require_data(path: Path) -> Path:
     reason = f"needs {os.path.relpath(path, PROJECT_ROOT)} (see README, Benchmarks and test data)"
     if "CI" in os.environ:
         pytest.fail(f"{reason}; CI is set, so missing data fails", pytrace=False)
+    pytest.skip(reason)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+def require_chromium() -> tuple[Path, Path]:
+    """Debian's Chromium and its driver; without them the calling test skips, saying how
+    to install them, or fails if the environment sets ``CI`` (``.ci/run`` installs them)."""
+    if CHROMIUM.is_file() and CHROMEDRIVER.is_file():
+        return CHROMIUM, CHROMEDRIVER
+    reason = (
+        f"needs {CHROMIUM} and {CHROMEDRIVER}: as root, "
+        "apt-get update && apt-get install -y chromium chromium-driver"
+    )
+    if "CI" in os.environ:
+        pytest.fail(f"{reason}; CI is set, so a missing browser fails", pytrace=False)
     pytest.skip(reason)
 
 
@@ -92,6 +116,21 @@ DECEMBER_13 = HEADLINES[3:]
 OTHER_PAGE = "Harbour news\nFishing boats returned to the harbour at dawn.\n"
 
 
+HIT_JSON_KEYS = {
+    "id",
+    "kind",
+    "score",
+    "title",
+    "published",
+    "site",
+    "sources",
+    "pages",
+    "snippet",
+    "marks",
+}
+"""A hit's keys as `newsdex search --json` prints it (the server adds ``snippet_html``)."""
+
+
 def newsdex(runner: CliRunner, *args: str, **options: Any) -> Result:
     return runner.invoke(cli, list(args), **options)
 
@@ -132,3 +171,72 @@ def subprocess_environment(index: Path) -> dict[str, str]:
     environment["NEWSDEX_INDEX"] = str(index)
     environment["TERM"] = "xterm"
     return environment
+
+
+# --- the server ---------------------------------------------------------------
+
+HOSTILE_TEXTS = (
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+)
+"""Markup a page may carry in its title and body: shown as text, never run."""
+
+
+def hostile_page() -> str:
+    """A page whose caption, body and ticker headline carry :data:`HOSTILE_TEXTS`."""
+    joined = " ".join(HOSTILE_TEXTS)
+    return (
+        f"Hostile caption {joined}\n"
+        f"The hostile body says {joined} to whoever renders it.\n"
+        f"GMT 10:00 2018 Friday ,14 December\nHostile headline {joined}\n"
+    )
+
+
+@contextlib.contextmanager
+def running_server(index: Path, **options: Any) -> Iterator[str]:
+    """``newsdex serve``'s application on 127.0.0.1 and a free port, in a thread of this
+    process; yields its URL (``http://127.0.0.1:PORT``) and stops it afterwards."""
+    import threading
+
+    import uvicorn
+
+    from search.server import bind, create_app, url_of
+
+    listener = bind("127.0.0.1", 0)
+    config = uvicorn.Config(create_app(index, **options), access_log=False, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the server did not start")
+            time.sleep(0.01)
+        yield url_of(listener)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        listener.close()
+
+
+# --- hostile queries, for the fuzz tests of the library, the CLI and the server ---
+
+QUERY_PIECES = [
+    *("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO", " AND ", " OR ", " NOT "),
+    *("~", "~2", "~9", "~-1", "/2", "^", "^2", "^-1", "^1e400", "*", "?", "*:*"),
+    *("(", ")", "[", "]", "{", "}", '"', "'", ":", "\\", "-", "+", "<", ">", "=", "/"),
+    *("title:", "body:", "boilerplate:", "nosuch:", "id:", "kind:", "published:", "page:"),
+    *("syria", "assad", "yellow", "vest", "brexit", "a", "ab", "the", "x"),
+    *(" ", "  ", "\t", "\n", "\x00", "\u200f", "\u0627\u0644", "e\u0301", "\U0001f600"),
+]
+"""Pieces of query syntax, words of the seed, odd whitespace and scripts."""
+QUERIES = st.lists(
+    st.one_of(
+        st.sampled_from(QUERY_PIECES),
+        st.text(max_size=6),  # any Unicode text, printable or not
+        st.characters(max_codepoint=0x1F),  # control characters
+    ),
+    max_size=24,
+).map("".join)
+"""Queries made of those pieces and of any Unicode text."""

@@ -17,6 +17,7 @@ from helpers import (
     BREXIT,
     FOOTER_TITLE,
     FRENCH_POLICE,
+    HIT_JSON_KEYS,
     RESET,
     TURKEY,
     article_id,
@@ -27,20 +28,6 @@ from helpers import (
     subprocess_environment,
     titles_and_dates,
 )
-
-JSON_KEYS = {
-    "id",
-    "kind",
-    "score",
-    "title",
-    "published",
-    "site",
-    "sources",
-    "pages",
-    "snippet",
-    "marks",
-}
-
 
 # --- JSON Lines ---------------------------------------------------------------
 
@@ -65,7 +52,7 @@ def test_search_json_has_the_documented_keys(runner: CliRunner, seeded_index: Pa
     hits = json_lines(newsdex(runner, "search", "syria OR brexit", "--json").stdout)
     assert len(hits) == 4
     for hit in hits:
-        assert set(hit) == JSON_KEYS
+        assert set(hit) == HIT_JSON_KEYS
 
 
 def test_search_json_values_have_the_documented_types(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from helpers import SEEDS, write_page
+from helpers import QUERIES, SEEDS, write_page
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,22 +23,6 @@ from indexer.errors import QueryError
 from search.cli import cli
 from search.query import MAX_EXPANSIONS, MAX_QUERY_CHARACTERS
 
-PIECES = [
-    *("AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "TO", " AND ", " OR ", " NOT "),
-    *("~", "~2", "~9", "~-1", "/2", "^", "^2", "^-1", "^1e400", "*", "?", "*:*"),
-    *("(", ")", "[", "]", "{", "}", '"', "'", ":", "\\", "-", "+", "<", ">", "=", "/"),
-    *("title:", "body:", "boilerplate:", "nosuch:", "id:", "kind:", "published:", "page:"),
-    *("syria", "assad", "yellow", "vest", "brexit", "a", "ab", "the", "x"),
-    *(" ", "  ", "\t", "\n", "\x00", "\u200f", "\u0627\u0644", "e\u0301", "\U0001f600"),
-]
-QUERIES = st.lists(
-    st.one_of(
-        st.sampled_from(PIECES),
-        st.text(max_size=6),  # any Unicode text, printable or not
-        st.characters(max_codepoint=0x1F),  # control characters
-    ),
-    max_size=24,
-).map("".join)
 LONG_QUERIES = st.tuples(QUERIES, st.integers(1, 2000)).map(
     lambda query_times: (query_times[0] * query_times[1])[: 2 * MAX_QUERY_CHARACTERS]
 )

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import PROJECT_ROOT
+from helpers import CRAWL_EXAMPLE, PROJECT_ROOT
 
 README = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
 CHECKER = doctest.OutputChecker()
@@ -110,3 +110,40 @@ def test_every_command_has_help_with_text() -> None:
         result = CliRunner().invoke(cli, [name, "--help"])
         assert result.exit_code == 0
         assert len(result.stdout.split()) > 10, name
+
+
+def http_examples() -> list[tuple[str, str, str]]:
+    """Each ``http`` block: the path asked, the status line and the body shown."""
+    examples = []
+    for block in fenced("http"):
+        request, _, answer = block.partition("\n\n")
+        status, _, body = answer.partition("\n")
+        examples.append((request.split()[1], status, body.strip()))
+    return examples
+
+
+def test_readme_http_examples_answer_what_the_readme_shows(private_index: Path) -> None:
+    import json
+
+    from starlette.testclient import TestClient
+
+    import indexer
+    from search.server import create_app
+
+    examples = http_examples()
+    assert len(examples) >= 9
+    indexer.index_paths([PROJECT_ROOT / "seeds", CRAWL_EXAMPLE], index=private_index)
+    with TestClient(create_app(private_index)) as client:
+        for path, status, body in examples:
+            response = client.get(path)
+            assert f"HTTP/1.1 {response.status_code} {response.reason_phrase}" == status, path
+            got = json.dumps(response.json(), ensure_ascii=False)
+            assert CHECKER.check_output(body, got, OPTIONS), f"{path}\n{body}\n{got}"
+
+
+def test_readme_shows_an_example_of_every_endpoint() -> None:
+    from search.openapi import description
+
+    shown = {path.split("?")[0] for path, _, _ in http_examples()}
+    for endpoint in description()["paths"]:
+        assert any(re.fullmatch(re.sub(r"\{\w+\}", "[^/]+", endpoint), s) for s in shown), endpoint

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -240,6 +241,14 @@ def test_refresh_sees_pages_indexed_after_opening(
     assert open_seeded.search("zeppelins").total == 0
     open_seeded.refresh()
     assert open_seeded.search("zeppelins").total == 1
+
+
+def test_refresh_of_an_index_whose_folder_is_gone_raises_index_not_found(
+    open_seeded: search.Index, seeded_index: Path
+) -> None:
+    shutil.rmtree(seeded_index)
+    with pytest.raises(indexer.IndexNotFound, match="run `newsdex index` first"):
+        open_seeded.refresh()
 
 
 def test_refreshed_index_scores_as_one_opened_afresh(
