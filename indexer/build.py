@@ -1,10 +1,8 @@
 """An index run: find the pages, read only what changed, split it, commit once.
 
-A run streams: one page is in memory at a time. Pages whose file has the size
-and modification time the index remembers are not read again; a file whose
-time changed but whose bytes did not is not split again. Pages that were
-indexed from under the run's paths and are gone now are removed, with the
-records no other page holds.
+The decisions of a run, file by file, are ``indexer.run``'s; here they are
+written to one index (``indexer.session``), or to the shards of a sharded
+index on Dask (``indexer.sharded``).
 """
 
 from __future__ import annotations
@@ -15,285 +13,17 @@ import itertools
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from indexer.errors import NothingIndexed
+from indexer.errors import NewsdexError, NothingIndexed
 from indexer.location import bundled_seeds, index_directory
-from indexer.pages import (
-    MAX_PAGE_BYTES,
-    DumpFields,
-    InputFile,
-    Page,
-    UnreadablePage,
-    find_inputs,
-    read_dump,
-    read_page,
-)
-from indexer.records import Article, Footer, Headline, Kind, Record, SplitPage
-from indexer.report import IndexReport, PageWarning, Skipped
-from indexer.segment import split_page
+from indexer.pages import MAX_PAGE_BYTES, DumpFields, InputFile, find_inputs
+from indexer.records import Kind, Record
+from indexer.report import IndexReport, Skipped
+from indexer.run import IndexRun, PathLike, Progress, split_files
 from indexer.sites import site_name
 
-if TYPE_CHECKING:
-    from indexer.session import IndexSession
-    from indexer.storage import PageEntry
-
-PathLike = str | os.PathLike[str]
-RecordOf = TypeVar("RecordOf", Article, Headline, Footer)
-
-
-class Progress(Protocol):
-    """What an index run tells as it goes, phase by phase (the command line draws it)."""
-
-    def waiting(self, holder: str) -> None:
-        """Another run writes the index: this one waits for its lock, held by ``holder``."""
-
-    def reading(self, done: int, total: int) -> None:
-        """Bytes of the pages read so far, of all there are."""
-
-    def committing(self) -> None:
-        """Every page is read: the run writes and commits its changes."""
-
-
-def split_files(
-    paths: Iterable[PathLike],
-    fields: DumpFields | None = None,
-    max_page_bytes: int = MAX_PAGE_BYTES,
-    site: str | None = None,
-) -> Iterator[SplitPage | Skipped]:
-    """Split each page under ``paths`` without indexing; unreadable ones are skipped.
-
-    Records carry what their page says of them: a dump's date for the
-    article, the page's site (its dump's site field, its url's host, else
-    ``site``) on every source.
-    """
-    fields = fields or DumpFields()
-    site = site_name(site) if site is not None else None
-    for found in find_inputs(paths):
-        if isinstance(found, Skipped):
-            yield found
-            continue
-        for page in _pages_of(found, fields, max_page_bytes):
-            yield page if isinstance(page, Skipped) else _split(page, site)
-
-
-def _pages_of(found: InputFile, fields: DumpFields, max_bytes: int) -> Iterator[Page | Skipped]:
-    try:
-        if found.is_dump:
-            yield from read_dump(found.path, fields, max_bytes)
-        else:
-            yield read_page(found.path, max_bytes)
-    except UnreadablePage as reason:
-        yield Skipped(found.path, str(reason))
-
-
-def _split(page: Page, site: str | None) -> SplitPage:
-    """The page's records, dated and sited as the page says (``site``: else)."""
-    split = split_page(page.text, page.key)
-    site = page.site or site
-    article = split.article
-    if article is not None and page.published is not None:
-        article = dataclasses.replace(article, published=page.published)
-    if site is not None:
-        article = _at_site(article, site) if article is not None else None
-        split = dataclasses.replace(
-            split,
-            headlines=tuple(_at_site(headline, site) for headline in split.headlines),
-            footer=_at_site(split.footer, site) if split.footer is not None else None,
-        )
-    return dataclasses.replace(split, article=article, warnings=page.warnings + split.warnings)
-
-
-def _at_site(record: RecordOf, site: str) -> RecordOf:
-    sources = tuple(dataclasses.replace(source, site=site) for source in record.sources)
-    return dataclasses.replace(record, sources=sources)
-
-
-@dataclass
-class _Run:
-    """The tallies and decisions of one index run."""
-
-    session: IndexSession
-    known: dict[str, PageEntry]
-    fields: DumpFields
-    max_page_bytes: int = MAX_PAGE_BYTES
-    site: str | None = None
-    """The site of pages that do not say theirs (``--site``)."""
-    read: int = 0
-    unchanged: int = 0
-    removed: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    warnings: list[PageWarning] = field(default_factory=list)
-    _by_dump: dict[str, list[str]] | None = None
-
-    def take(self, found: InputFile | Skipped) -> None:
-        if not self.session.ledger.meet_page(found.path):
-            return  # named twice (paths that overlap): taken once
-        if isinstance(found, Skipped):
-            if os.path.lexists(found.path):
-                # There but unusable (a dangling link, a pipe): remembered,
-                # so `stats` accounts for it. A path given that does not
-                # exist is no page, and is only reported.
-                self._skip(found.path, found.path, found.reason)
-            else:
-                self.skipped.append(found)
-            return
-        earlier = self.known.get(found.path)
-        if earlier and earlier.skipped is not None and not found.is_dump:
-            # Read again: the skip may be gone (a larger --max-page-mb, fixed
-            # permissions), and a skipped page costs at most its first 8 KB.
-            self._page_file(found, earlier)
-        elif earlier and (earlier.size, earlier.mtime_ns) == (found.size, found.mtime_ns):
-            self._unchanged_file(earlier, found)
-        elif found.is_dump:
-            self._dump(found)
-        else:
-            self._page_file(found, earlier)
-
-    def _unchanged_file(self, earlier: PageEntry, found: InputFile) -> None:
-        if found.is_dump:
-            # An unchanged dump: every page indexed from it stays as it is,
-            # even when the dump broke off after them last time, and so do
-            # the lines it skipped.
-            pages = self._pages_by_dump().get(found.path, [])
-            self.session.ledger.meet_pages(pages)
-            for key in pages:
-                skipped = self.known[key].skipped
-                if skipped is None:
-                    self.unchanged += 1
-                else:
-                    self.skipped.append(Skipped(key, skipped))
-        if earlier.skipped is not None:
-            self.skipped.append(Skipped(found.path, earlier.skipped))
-        elif not found.is_dump:
-            self.unchanged += 1
-
-    def _pages_by_dump(self) -> dict[str, list[str]]:
-        if self._by_dump is None:
-            self._by_dump = {}
-            for page in self.known.values():
-                if page.container != page.key:
-                    self._by_dump.setdefault(page.container, []).append(page.key)
-        return self._by_dump
-
-    def _page_file(self, found: InputFile, earlier: PageEntry | None) -> None:
-        from indexer.storage import PageEntry
-
-        try:
-            page = read_page(found.path, self.max_page_bytes)
-        except UnreadablePage as reason:
-            self._skip_file(found, str(reason))
-            return
-        entry = PageEntry(found.path, found.path, found.size, found.mtime_ns, page.digest)
-        if earlier and earlier.digest == page.digest and earlier.skipped is None:
-            # Touched, not changed: remember the new time, keep the records.
-            self.session.keep_page(found.path, found.mtime_ns)
-            self.unchanged += 1
-            return
-        self._index(page, entry)
-
-    def _dump(self, found: InputFile) -> None:
-        from indexer.storage import PageEntry
-
-        count = 0
-        # The lines skipped before the dump's first usable one wait here: a
-        # dump none of whose lines can be read is one skip, not one a line.
-        waiting: list[Skipped] | None = []
-        try:
-            for page in read_dump(found.path, self.fields, self.max_page_bytes):
-                count += 1
-                if isinstance(page, Skipped):
-                    if waiting is None:
-                        self._skip(page.path, found.path, page.reason)
-                    else:
-                        waiting.append(page)
-                    continue
-                if waiting is not None:
-                    for skipped in waiting:
-                        self._skip(skipped.path, found.path, skipped.reason)
-                    waiting = None
-                if not self.session.ledger.meet_page(page.key):
-                    where = page.line or page.key
-                    self._skip(where, found.path, f"duplicate of a page read before ({page.key})")
-                    continue
-                earlier = self.known.get(page.key)
-                if earlier and earlier.digest == page.digest:
-                    self.unchanged += 1
-                    continue
-                published = page.published.isoformat() if page.published is not None else None
-                entry = PageEntry(
-                    page.key, found.path, len(page.text), 0, page.digest,
-                    url=page.url, published=published, site=page.site or self.site,
-                )  # fmt: skip
-                self._index(page, entry)
-        except UnreadablePage as reason:
-            self._skip_file(found, str(reason))
-            return
-        if count == 0:
-            self._skip_file(found, "empty")
-            return
-        if waiting:
-            self._skip_file(found, _no_usable_line(waiting))
-            return
-        dump = PageEntry(found.path, found.path, found.size, found.mtime_ns, is_dump=True)
-        self.session.put_page(dump, ())
-
-    def _index(self, page: Page, entry: PageEntry) -> None:
-        split = _split(page, self.site)
-        found = split.records
-        entry = dataclasses.replace(
-            entry,
-            records=tuple((record.id, record.sources[0].line) for record in found),
-            warnings=split.warnings,
-            site=entry.site or page.site or self.site,
-        )
-        self.session.put_page(entry, found)
-        self.read += 1
-        self.warnings.extend(PageWarning(page.key, warning) for warning in split.warnings)
-
-    def _skip_file(self, found: InputFile, reason: str) -> None:
-        self._skip(found.path, found.path, reason, found)
-
-    def _skip(self, key: str, container: str, reason: str, found: InputFile | None = None) -> None:
-        """Report a skip, and remember it in the index so that `stats` accounts for it."""
-        from indexer.storage import PageEntry
-
-        self.skipped.append(Skipped(key, reason))
-        self.session.ledger.meet_page(key)
-        entry = PageEntry(key, container, skipped=reason)
-        if found is not None:
-            entry = dataclasses.replace(
-                entry, size=found.size, mtime_ns=found.mtime_ns, is_dump=found.is_dump
-            )
-        self.session.put_page(entry, ())
-
-    def remove_vanished(self, roots: Sequence[Path]) -> None:
-        """Remove the pages indexed from under ``roots`` that this run did not find."""
-        prefixes = [str(root) for root in roots]
-        for key, page in self.known.items():
-            if not _under(page.container, prefixes) or self.session.ledger.has_met_page(key):
-                continue
-            self.session.remove_page(page)
-            if page.skipped is None and not page.is_dump:
-                self.removed += 1
-
-
-def _no_usable_line(skipped: list[Skipped]) -> str:
-    """Why no line of a dump was used, in one reason: the commonest, with a count."""
-    reasons = Counter(skip.reason for skip in skipped)
-    reason, count = reasons.most_common(1)[0]
-    lines = f"{len(skipped):,} line" + ("" if len(skipped) == 1 else "s")
-    if count == len(skipped):
-        return f"no usable line ({lines}): {reason}"
-    return f"no usable line ({lines}; {count:,} of them: {reason})"
-
-
-def _under(path: str, prefixes: Sequence[str]) -> bool:
-    return any(
-        path == prefix or path.startswith(prefix.rstrip(os.sep) + os.sep) for prefix in prefixes
-    )
+__all__ = ["PathLike", "Progress", "index_paths", "index_records", "split_files"]
 
 
 def _peek(
@@ -320,6 +50,8 @@ def index_paths(
     site: str | None = None,
     max_page_bytes: int = MAX_PAGE_BYTES,
     progress: Progress | None = None,
+    shards: int | None = None,
+    scheduler: str | None = None,
 ) -> IndexReport:
     """Index the pages under ``paths`` (the bundled seeds when empty).
 
@@ -340,12 +72,33 @@ def index_paths(
     :param max_page_bytes: pages larger than this are skipped ("too large"),
         never read whole: it bounds the memory one page can take
     :param progress: told of each phase as the run goes (:class:`Progress`)
+    :param shards: build a sharded index of this many shards on Dask (needs
+        ``newsdex[dask]``); an index that is sharded already stays so, with
+        its shard count, unless ``rebuild`` gives another
+    :param scheduler: the Dask scheduler of a sharded run (``tcp://host:8786``);
+        ``None``: a local cluster of this machine's cores; ``"sync"``: no
+        cluster, everything in this process (tests, debugging)
     """
+    directory = index_directory(index)
+    if shards is not None or scheduler is not None or _is_sharded(directory):
+        from indexer.sharded import index_sharded
+
+        return index_sharded(
+            paths,
+            directory=directory,
+            shards=shards,
+            scheduler=scheduler,
+            rebuild=rebuild,
+            wait_seconds=wait_seconds,
+            fields=fields,
+            site=site,
+            max_page_bytes=max_page_bytes,
+            progress=progress,
+        )
     # Imported here so that `import indexer` stays light: Whoosh loads only
     # when an index is really written.
     from indexer.session import PARALLEL_MIN_BYTES, IndexSession
 
-    directory = index_directory(index)
     site = site_name(site) if site is not None else None
     roots = [Path(os.path.abspath(path)) for path in paths] or [bundled_seeds()]
     # The files are streamed as the folders are walked, never listed whole:
@@ -358,7 +111,7 @@ def index_paths(
         inputs, foreseen = _peek(find_inputs(roots), PARALLEL_MIN_BYTES)
     waiting = progress.waiting if progress is not None else None
     with IndexSession(directory, rebuild, wait_seconds, foreseen, waiting) as session:
-        run = _Run(session, session.known_pages(), fields or DumpFields(), max_page_bytes, site)
+        run = IndexRun(session, session.known_pages(), fields or DumpFields(), max_page_bytes, site)
         done = 0
         for found in inputs:
             run.take(found)
@@ -381,6 +134,12 @@ def index_paths(
         if progress is not None:
             progress.committing()
     return dataclasses.replace(report, documents=session.documents or 0)
+
+
+def _is_sharded(directory: Path) -> bool:
+    from indexer.manifest import MANIFEST_FILE
+
+    return (directory / MANIFEST_FILE).is_file()
 
 
 def index_records(
@@ -413,6 +172,11 @@ def index_records(
         for source in record.sources:
             by_page.setdefault(source.path, []).append((record, source.line))
     directory = index_directory(index)
+    if _is_sharded(directory):
+        raise NewsdexError(
+            f"the index at {directory} is sharded; index_records writes one index",
+            hint="give index_records another folder",
+        )
     size = sum(len(record.text) for held in by_page.values() for record, _ in held)
     report = IndexReport(directory, len(by_page), dict(Counter(kinds.values())))
     with IndexSession(directory, rebuild, wait_seconds, input_bytes=size) as session:

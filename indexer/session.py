@@ -69,6 +69,10 @@ class IndexSession:
     """How much the run will read (at least): large first builds use two processes."""
     waiting: Callable[[str], None] | None = None
     """Told who holds the lock, when this run has to wait for another."""
+    merge_beside: bool = True
+    """Whether an addition may merge segments in a second process meanwhile (a
+    shard written by a Dask worker merges in its commit instead: a worker's
+    process may not start processes of its own)."""
     ledger: RunLedger = field(default_factory=RunLedger)
     """The pages and records this run has met (on disk: memory stays flat)."""
     documents: int | None = None
@@ -148,7 +152,8 @@ class IndexSession:
             writer = PooledSegmentWriter(
                 self._index, limitmb=WRITER_POOL_MB, codec=NewsdexCodec(), _lk=False
             )
-            if not self._empty and (os.cpu_count() or 1) > 1 and can_spawn():
+            beside = self.merge_beside and (os.cpu_count() or 1) > 1 and can_spawn()
+            if not self._empty and beside:
                 # An addition runs in one process: segments it piles up are
                 # merged on the other core meanwhile (see indexer.merge).
                 self._merge = BackgroundMerge(
@@ -414,7 +419,9 @@ class IndexSession:
         if orphans:
             old = document_to_page(self._searcher.stored_fields(number))
             self.ledger.add_orphan_candidates(record_id for record_id, _ in old.records)
-        self._replaced_pages.add(number)
+            # A page kept (touched, unchanged) still holds its records, at its
+            # site: only a page whose records go stops counting for them.
+            self._replaced_pages.add(number)
         self._delete(page_document_id(key))
 
     def _add(self, document: dict[str, Any]) -> None:

@@ -120,6 +120,9 @@ class PageEntry:
     """When the page says its article was published (ISO 8601, UTC)."""
     site: str | None = None
     is_dump: bool = False
+    part: bool = False
+    """A sharded index's part of the page in a shard other than its home: it
+    lists the page's records of that shard; the page is counted at home."""
 
 
 def to_naive_utc(moment: datetime) -> datetime:
@@ -199,6 +202,7 @@ def page_to_document(page: PageEntry) -> dict[str, Any]:
         "published": page.published,
         "site": page.site,
         "is_dump": page.is_dump,
+        "part": page.part,
     }
     data.update((name, value) for name, value in optional.items() if value)
     document: dict[str, Any] = {
@@ -232,6 +236,7 @@ def document_to_page(fields: dict[str, Any], *, with_records: bool = True) -> Pa
         published=data.get("published"),
         site=data.get("site"),
         is_dump=data.get("is_dump", False),
+        part=data.get("part", False),
     )
 
 

@@ -19,7 +19,8 @@ from search.snippets import make_snippet
 
 if TYPE_CHECKING:
     from search import render
-    from search.index import Index, open_index
+    from search.index import Index
+    from search.opening import open_index
 
 __all__ = [
     "DEFAULT_KINDS",
@@ -38,10 +39,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Index", "open_index"):
-        from search import index
+    if name == "Index":
+        from search.index import Index
 
-        return getattr(index, name)
+        return Index
+    if name == "open_index":
+        from search.opening import open_index
+
+        return open_index
     if name == "render":
         import search.render
 

@@ -152,6 +152,12 @@ kind_option = click.option(
     default=None,
     help="What to search [default: articles and headlines].",
 )
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Search a sharded index on this Dask cluster (tcp://HOST:8786), its workers"
+    " holding the shards; needs newsdex[dask].",
+)
 any_option = click.option(
     "--any",
     "any_word",
@@ -243,11 +249,11 @@ def _query_words(ctx: click.Context, param: click.Parameter, words: tuple[str, .
     return " ".join(words)
 
 
-def _open(index_dir: Path | None) -> Index:
+def _open(index_dir: Path | None, scheduler: str | None = None) -> Index:
     # Whoosh loads here, not at start-up: `newsdex --help` and `split` never need it.
-    from search.index import open_index
+    from search.opening import open_index
 
-    return open_index(index_dir)
+    return open_index(index_dir, scheduler=scheduler)
 
 
 def _use_color(choice: str) -> bool:
@@ -292,6 +298,18 @@ def cli() -> None:
     callback=_a_number,
     help="Skip pages larger than this many MB (1 MB = 1,048,576 bytes), unread.",
 )
+@click.option(
+    "--shards",
+    type=click.IntRange(min=1, max=4096),
+    help="Build a sharded index of N shards on Dask (needs newsdex[dask]); an index"
+    " sharded already keeps its count unless --rebuild gives another.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="With --shards: the Dask scheduler to build on (tcp://HOST:8786)"
+    " [default: a local cluster of this machine's cores].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print errors only: no progress, no summary.")
 @_library_errors
 def index(
@@ -302,6 +320,8 @@ def index(
     fields: indexer.DumpFields,
     site: str | None,
     max_page_mb: float,
+    shards: int | None,
+    scheduler: str | None,
     quiet: bool,
 ) -> None:
     """Index the pages in PATHS: .txt files, JSON Lines dumps, folders of them.
@@ -319,6 +339,7 @@ def index(
         newsdex index ~/crawl/site-a ~/crawl/site-b
         newsdex index --site arabstoday.net ~/crawl/arabstoday
         newsdex index --text-field content --date-field crawled dumps/2018-12.jsonl.gz
+        newsdex index --shards 16 --scheduler tcp://scheduler:8786 /shared/crawl
     """
 
     bar = _ProgressBar(wait) if not quiet and _stderr_is_a_terminal() else None
@@ -332,6 +353,8 @@ def index(
             site=site,
             max_page_bytes=max(1, int(max_page_mb * MEGABYTE)),
             progress=bar,
+            shards=shards,
+            scheduler=scheduler,
         )
     except indexer.NothingIndexed as error:
         _echo_skipped(error.report.skipped)
@@ -425,6 +448,7 @@ def _echo_skipped(skipped: Iterable[indexer.Skipped]) -> None:
 @sites_option
 @json_option
 @color_option
+@scheduler_option
 @index_option
 @_library_errors
 def search(
@@ -439,6 +463,7 @@ def search(
     sites: tuple[str, ...],
     as_json: bool,
     color: str,
+    scheduler: str | None,
     index_dir: Path | None,
 ) -> None:
     """Ranked search with snippets. All words must match unless OR or --any says otherwise.
@@ -453,7 +478,7 @@ def search(
         protest*             words starting with "protest"
         brexot~              words one edit away (~2: two edits)
     """
-    with _open(index_dir) as opened:
+    with _open(index_dir, scheduler) as opened:
         results = opened.search(
             query,
             kind=kind,  # type: ignore[arg-type]
@@ -477,6 +502,7 @@ def search(
 @sites_option
 @json_option
 @color_option
+@scheduler_option
 @index_option
 @_library_errors
 def headlines(
@@ -488,6 +514,7 @@ def headlines(
     sites: tuple[str, ...],
     as_json: bool,
     color: str,
+    scheduler: str | None,
     index_dir: Path | None,
 ) -> None:
     """Dated ticker headlines, newest first (all of them without a QUERY).
@@ -497,7 +524,7 @@ def headlines(
         newsdex headlines --since 2018-12-14
         newsdex headlines brexit --until 2018-12-13T23:59
     """
-    with _open(index_dir) as opened:
+    with _open(index_dir, scheduler) as opened:
         results = opened.headlines(
             query, since=since, until=until, limit=limit, offset=offset, site=sites or None
         )
@@ -520,6 +547,7 @@ def headlines(
 @any_option
 @json_option
 @color_option
+@scheduler_option
 @index_option
 @_library_errors
 def count(
@@ -532,6 +560,7 @@ def count(
     any_word: bool,
     as_json: bool,
     color: str,
+    scheduler: str | None,
     index_dir: Path | None,
 ) -> None:
     """How many records match (all of them without a QUERY), over time, by site or kind.
@@ -547,7 +576,7 @@ def count(
         newsdex count --by site --since 2019-01-01
         newsdex count "yellow vest" --by day --json
     """
-    with _open(index_dir) as opened:
+    with _open(index_dir, scheduler) as opened:
         counts = opened.count(
             query,
             by=by,  # type: ignore[arg-type]
@@ -604,11 +633,12 @@ def _echo_lines(lines: Iterable[str], color: bool = False) -> None:
 @cli.command()
 @click.argument("record_id", metavar="ID")
 @json_option
+@scheduler_option
 @index_option
 @_library_errors
-def show(record_id: str, as_json: bool, index_dir: Path | None) -> None:
+def show(record_id: str, as_json: bool, scheduler: str | None, index_dir: Path | None) -> None:
     """Show one whole record and every page it was seen on."""
-    with _open(index_dir) as opened:
+    with _open(index_dir, scheduler) as opened:
         record = opened.record(record_id)
     if as_json:
         click.echo(render.json_line(render.record_json(record)))
@@ -649,11 +679,12 @@ def split(
 
 @cli.command()
 @json_option
+@scheduler_option
 @index_option
 @_library_errors
-def stats(as_json: bool, index_dir: Path | None) -> None:
+def stats(as_json: bool, scheduler: str | None, index_dir: Path | None) -> None:
     """What the index holds: pages, records by kind, dates, skipped files."""
-    with _open(index_dir) as opened:
+    with _open(index_dir, scheduler) as opened:
         numbers = opened.stats()
     if as_json:
         click.echo(render.json_line(render.stats_json(numbers)))

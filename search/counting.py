@@ -10,11 +10,12 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from indexer.records import Kind
 from search.filters import Filters
-from search.periods import counts_by_period
+from search.periods import Period, counts_by_period
 from search.results import Bucket, CountBy, Counts
 
 UNDATED = 2**64 - 1
@@ -57,6 +58,37 @@ def _column_of(reader: Any) -> array[int]:
     return values
 
 
+@dataclass
+class Tally:
+    """Matches counted by kind, site or day, before they are put in order:
+    the tallies of several shards' workers add up (``search.cluster``)."""
+
+    by: CountBy
+    counts: Counter[str | int]
+    """By kind or site name; by day ordinal for the periods."""
+    total: int
+    undated: int = 0
+    unsited: int = 0
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(
+            self.by,
+            self.counts + other.counts,
+            self.total + other.total,
+            self.undated + other.undated,
+            self.unsited + other.unsited,
+        )
+
+    def counts_in_order(self) -> Counts:
+        if self.by in ("kind", "site"):
+            buckets = _most_first([(str(key), count) for key, count in self.counts.items()])
+            return Counts(self.by, buckets, self.total, unsited=self.unsited)
+        days: Counter[int] = Counter({int(day): count for day, count in self.counts.items()})
+        periods = counts_by_period(days, cast(Period, self.by))
+        buckets = tuple(Bucket(key, count) for key, count in periods)
+        return Counts(self.by, buckets, self.total, self.undated)
+
+
 def count_matches(
     numbers: Iterable[int],
     by: CountBy,
@@ -66,25 +98,36 @@ def count_matches(
     sites: Iterable[str],
 ) -> Counts:
     """The matching documents ``numbers`` counted ``by`` period, site or kind."""
+    return tally_matches(numbers, by, filters, dates, kinds, sites).counts_in_order()
+
+
+def tally_matches(
+    numbers: Iterable[int],
+    by: CountBy,
+    filters: Filters,
+    dates: DateColumn,
+    kinds: tuple[Kind, ...],
+    sites: Iterable[str],
+) -> Tally:
+    """The matching documents ``numbers`` counted ``by`` day, site or kind."""
     matched = list(numbers)
     if by == "kind":
         found = set(matched)
-        by_kind = [(str(kind), len(found & filters.documents_of(kind))) for kind in kinds]
-        return Counts(by, _most_first(by_kind), len(found))
+        by_kind = Counter({str(kind): len(found & filters.documents_of(kind)) for kind in kinds})
+        return Tally(by, Counter(dict(by_kind)), len(found))
     if by == "site":
         found = set(matched)
-        buckets: list[tuple[str, int]] = []
+        buckets: Counter[str | int] = Counter()
         sited: set[int] = set()
         for site in sites:
             at_site = found & filters.documents_at([site])
             sited |= at_site
-            buckets.append((site, len(at_site)))
-        return Counts(by, _most_first(buckets), len(found), unsited=len(found - sited))
+            buckets[site] = len(at_site)
+        return Tally(by, buckets, len(found), unsited=len(found - sited))
     values = dates.values()
-    days: Counter[int] = Counter(values[number] // TICKS_A_DAY + 1 for number in matched)
+    days: Counter[str | int] = Counter(values[number] // TICKS_A_DAY + 1 for number in matched)
     undated = days.pop(UNDATED // TICKS_A_DAY + 1, 0)
-    periods = counts_by_period(days, by)
-    return Counts(by, tuple(Bucket(key, count) for key, count in periods), len(matched), undated)
+    return Tally(by, days, len(matched), undated)
 
 
 def _most_first(buckets: list[tuple[str, int]]) -> tuple[Bucket, ...]:

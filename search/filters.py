@@ -10,7 +10,7 @@ from whoosh import query as whoosh_query
 from indexer.errors import QueryError
 from indexer.records import Kind
 from indexer.sites import site_name
-from indexer.storage import to_naive_utc
+from indexer.storage import PAGE_KIND, to_naive_utc
 from search.dates import DateLike, date_bound
 from search.options import KindFilter, wanted_kinds
 
@@ -30,6 +30,7 @@ class Filters:
         self._searcher = searcher
         self._kind_documents: dict[Kind, set[int]] = {}
         self._site_documents: dict[str, set[int]] = {}
+        self._pages: set[int] | None = None
 
     def restrict(
         self,
@@ -79,6 +80,13 @@ class Filters:
             term = whoosh_query.Term("kind", kind)
             self._kind_documents[kind] = set(self._searcher.docs_for_query(term))
         return self._kind_documents[kind]
+
+    def page_documents(self) -> set[int]:
+        """The page bookkeeping documents (no search returns them)."""
+        if self._pages is None:
+            term = whoosh_query.Term("kind", PAGE_KIND)
+            self._pages = set(self._searcher.docs_for_query(term))
+        return self._pages
 
     def documents_at(self, sites: Iterable[str]) -> set[int]:
         """The records seen on pages of any of ``sites`` (a new set)."""

@@ -18,6 +18,7 @@ from whoosh.util.times import long_to_datetime
 
 from indexer.errors import QueryError, RecordNotFound
 from indexer.location import index_directory
+from indexer.manifest import open_index_storage
 from indexer.records import KINDS, Record, Source
 from indexer.report import PageWarning, Skipped
 from indexer.storage import (
@@ -25,10 +26,10 @@ from indexer.storage import (
     check_marker,
     document_to_page,
     document_to_record,
-    open_storage,
     pages_of,
 )
-from search.counting import UNDATED, DateColumn, count_matches
+from search import top_hits
+from search.counting import UNDATED, DateColumn, Tally, tally_matches
 from search.dates import DateLike
 from search.filters import Filters, Sites
 from search.hits import make_hit
@@ -39,20 +40,25 @@ from search.ranking import (
     BM25_K1,
     BM25F,
     FIELD_WEIGHTS,
-    date_order,
+    admitted,
     matching,
-    rank_words,
-    search_every_match,
+    score_every_match,
 )
 from search.results import COUNT_BY, CountBy, Counts, IndexStats, SearchResults
 from search.suggestions import Speller
 
 STEMS_CACHED = 65536
 """Words of the text whose stems an open index remembers, for marking matches."""
+IDS_CACHED = 65536
+"""Documents whose record id an open index remembers, for breaking ties."""
 
 
 def open_index(index: str | Path | None = None, *, mmap: bool = False) -> Index:
     """Open the index at ``index`` (default: ``$NEWSDEX_INDEX`` or the user's data folder).
+
+    A sharded index is opened whole, its shards read as one index: the same
+    hits, in the same order, with the same scores as one index of the same
+    pages.
 
     :param mmap: let Whoosh copy the postings into memory when it opens:
         slower to open and about twice the index size in memory, queries
@@ -65,9 +71,11 @@ def open_index(index: str | Path | None = None, *, mmap: bool = False) -> Index:
 class Index:
     """An open index: run many searches on one searcher, then :meth:`close`."""
 
-    def __init__(self, directory: Path, *, mmap: bool = False) -> None:
+    def __init__(self, directory: Path, *, mmap: bool = False, shards: Sequence[int] = ()) -> None:
+        """:param shards: of a sharded index, open only these (a worker of a
+        cluster search, ``search.cluster``); all of them when empty."""
         self.directory = directory
-        self._index = open_storage(directory, mmap=mmap)
+        self._index = open_index_storage(directory, mmap=mmap, shards=shards)
         self._parser = QueryParser(self._index.schema)
         self._analyzer = self._index.schema["body"].analyzer
         self._stems_of = functools.lru_cache(maxsize=STEMS_CACHED)(self._analyzed)
@@ -80,11 +88,22 @@ class Index:
     def _new_searcher(self) -> Any:
         return self._index.searcher(weighting=BM25F(BM25_B, BM25_K1, FIELD_WEIGHTS))
 
+    _known_expansions: dict[str, tuple[Any, ...]] | None = None
+    """What patterns stand for, when a cluster search decided it over every shard."""
+    _pairs_in_all: dict[tuple[int, str], int] | None = None
+    """Documents with each two query words side by side, when a cluster search
+    counted them over every shard (``search.ranking.matching``)."""
+
     def _use(self, searcher: Any) -> None:
         self._searcher = searcher
+        self._record_id = functools.lru_cache(maxsize=IDS_CACHED)(self._stored_id)
         self._filters = Filters(searcher)
         self._speller = Speller(searcher, self._analyzer)
         self._dates = DateColumn(searcher)
+
+    def _stored_id(self, number: int) -> str:
+        """The record id of a document: the key that breaks ties in every order."""
+        return str(self._searcher.stored_fields(number)["id"])
 
     def __enter__(self) -> Index:
         return self
@@ -213,9 +232,14 @@ class Index:
         if by not in COUNT_BY:
             raise QueryError(f"unknown count by {by!r}", hint=f"use one of {', '.join(COUNT_BY)}")
         where = _Where(kind, since, until, site)
+        return self._tally(query, by, where, match).counts_in_order()
+
+    def _tally(self, query: str | None, by: CountBy, where: _Where, match: Match) -> Tally:
         numbers = self._matches(query, where, match)
         sites = [_text(term) for term in self._searcher.reader().lexicon("site")]
-        return count_matches(numbers, by, self._filters, self._dates, wanted_kinds(kind), sites)
+        return tally_matches(
+            numbers, by, self._filters, self._dates, wanted_kinds(where.kind), sites
+        )
 
     def _matches(self, query: str | None, where: _Where, match: Match) -> list[int]:
         """Every document that matches, within the kinds, dates and sites asked for."""
@@ -232,7 +256,11 @@ class Index:
             ranked = None
             if mode is not None:
                 ranked = matching(self._searcher, mode[0], every=mode[1], near=False)
-            found = ranked[0] if ranked is not None else self._searcher.docs_for_query(parsed)
+            if ranked is not None:
+                found = ranked[0]
+            else:
+                found = list(self._searcher.docs_for_query(parsed))
+                found, _ = self._records_only(parsed, found, [])
         keep, leave_out = restriction.get("filter"), restriction.get("mask")
         return [
             number
@@ -263,6 +291,9 @@ class Index:
         warnings: list[PageWarning] = []
         for fields in self._searcher.documents(kind=PAGE_KIND):
             page = document_to_page(fields)
+            if page.part:  # a sharded index's part of a page counted at its home
+                occurrences += sum(1 for found, _ in page.records if found.startswith("h-"))
+                continue
             if page.is_dump and page.skipped is None:
                 continue
             warnings.extend(PageWarning(page.key, warning) for warning in page.warnings)
@@ -277,7 +308,10 @@ class Index:
             site: len(self._filters.documents_at([site]))
             for site in (_text(term) for term in reader.lexicon("site"))
         }
-        size = sum(_file_size(path) for path in self.directory.iterdir())
+        folders = getattr(self._index, "folders", [self.directory])
+        size = sum(_file_size(path) for folder in folders for path in folder.iterdir())
+        if folders != [self.directory] and getattr(self._index, "holds_first", True):
+            size += sum(_file_size(path) for path in self.directory.iterdir())
         return IndexStats(
             self.directory,
             size,
@@ -306,7 +340,8 @@ class Index:
     def _parse(
         self, text: str, kind: KindFilter = None, match: Match = "all"
     ) -> whoosh_query.Query:
-        return self._parser.parse(text, self._searcher.reader(), kind, match)
+        reader = self._searcher.reader()
+        return self._parser.parse(text, reader, kind, match, self._known_expansions)
 
     def _run(
         self,
@@ -317,22 +352,66 @@ class Index:
         limit: int,
         offset: int,
     ) -> SearchResults:
+        best, total = self._ranked(parsed, where, sort, offset + limit)
+        scored = sort == "relevance"
+        return self._results(query, parsed, best[offset:], total, offset, scored=scored)
+
+    def _ranked(
+        self, parsed: whoosh_query.Query, where: _Where, sort: Sort, wanted: int
+    ) -> tuple[list[tuple[int, float | None]], int]:
+        """The ``wanted`` first matches in the order asked for, as (document,
+        score) pairs (no score when sorted by date), and how many match."""
         restriction = self._filters.restrict(*where)
         if restriction is None:
-            return SearchResults(query, 0, offset, ())
-        if sort == "relevance" and (mode := words_and_mode(parsed)) is not None:
-            words, every = mode
-            ranked = rank_words(self._searcher, words, restriction, offset + limit, every=every)
-            if ranked is not None:
-                best, total = ranked
-                return self._results(query, parsed, best[offset:], total, offset, scored=True)
-        options: dict[str, Any] = {"limit": offset + limit, **restriction}
-        if sort != "relevance":
-            options["sortedby"] = date_order(newest_first=sort == "newest")
-        results = search_every_match(self._searcher, parsed, options)
-        found = [(hit.docnum, hit.score) for hit in results[offset : offset + limit]]
-        scored = sort == "relevance"
-        return self._results(query, parsed, found, len(results), offset, scored=scored)
+            return [], 0
+        if sort == "relevance":
+            mode = words_and_mode(parsed)
+            scored = None
+            if mode is not None:
+                words, every = mode
+                scored = matching(
+                    self._searcher, words, every=every, pairs_in_all=self._pairs_in_all
+                )
+            if scored is not None:
+                numbers, scores = admitted(*scored, restriction)
+            else:
+                numbers, scores = score_every_match(self._searcher, parsed, restriction)
+                numbers, scores = self._records_only(parsed, numbers, scores)
+            best = top_hits.top(numbers, scores, wanted, self._record_id)
+            return list(best), len(numbers)
+        found = self._searcher.docs_for_query(parsed)
+        numbers = self._admitted(found, restriction)
+        numbers, _ = self._records_only(parsed, numbers, [])
+        keys = self._date_keys(numbers, sort)
+        ordered = top_hits.first(numbers, keys, wanted, self._record_id)
+        return [(number, None) for number in ordered], len(numbers)
+
+    def _date_keys(self, numbers: Sequence[int], sort: Sort) -> list[int]:
+        return date_keys(self._dates.values(), numbers, newest_first=sort == "newest")
+
+    def _records_only(
+        self, parsed: whoosh_query.Query, numbers: list[int], scores: list[float]
+    ) -> tuple[list[int], list[float]]:
+        """The matches without page documents and deleted documents, which
+        only a NOT can match (``x NOT y`` with ``match="any"`` is ``x OR NOT
+        y``, and Whoosh's NOT matches every other document, deleted or not)."""
+        if not _has_not(parsed):
+            return numbers, scores
+        pages = self._filters.page_documents()
+        deleted = self._searcher.reader().is_deleted
+        kept = [
+            i for i, number in enumerate(numbers) if number not in pages and not deleted(number)
+        ]
+        return [numbers[i] for i in kept], [scores[i] for i in kept] if scores else []
+
+    @staticmethod
+    def _admitted(found: Iterable[int], restriction: dict[str, set[int]]) -> list[int]:
+        keep, leave_out = restriction.get("filter"), restriction.get("mask")
+        return [
+            number
+            for number in found
+            if (keep is None or number in keep) and (not leave_out or number not in leave_out)
+        ]
 
     def _results(
         self,
@@ -371,6 +450,20 @@ class Index:
             if len(self._searcher.search(parsed, limit=1, **restriction)):
                 return corrected
         return None
+
+
+def _has_not(query: whoosh_query.Query) -> bool:
+    if isinstance(query, whoosh_query.Not):
+        return True
+    return any(_has_not(child) for child in query.children())
+
+
+def date_keys(values: Sequence[int], numbers: Sequence[int], *, newest_first: bool) -> list[int]:
+    """The documents' keys in a date order: the column's value (oldest first) or
+    its complement (newest first); records without a date last either way."""
+    if not newest_first:
+        return [values[number] for number in numbers]
+    return [UNDATED if values[n] == UNDATED else UNDATED - 1 - values[n] for n in numbers]
 
 
 class _Where(NamedTuple):

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from whoosh import query as whoosh_query
+from whoosh.matching import AndNotMatcher, NullMatcher
 from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
 
 from indexer.errors import QueryError
@@ -75,9 +76,20 @@ class QueryParser:
         return self._parsers[fields, match]
 
     def parse(
-        self, text: str, reader: Any, kind: KindFilter = None, match: Match = "all"
+        self,
+        text: str,
+        reader: Any,
+        kind: KindFilter = None,
+        match: Match = "all",
+        expansions: dict[str, tuple[Any, ...]] | None = None,
     ) -> whoosh_query.Query:
-        """A Whoosh query, or a :class:`QueryError` that says what to fix."""
+        """A Whoosh query, or a :class:`QueryError` that says what to fix.
+
+        :param expansions: the index words of each pattern and fuzzy word,
+            by :func:`pattern_key`: a pattern found there stands for those
+            words (a cluster search expands over every shard first); one not
+            found is expanded over ``reader`` and added
+        """
         if len(text) > MAX_QUERY_CHARACTERS:
             raise QueryError(
                 f"the query is {len(text):,} characters long; the limit is"
@@ -108,7 +120,7 @@ class QueryParser:
                     f"cannot search the field {field!r}",
                     hint="use title: or body:, and --kind, --since, --until",
                 )
-        expanded = _Expansions()
+        expanded = _Expansions(known=expansions if expansions is not None else {})
         bounded = functools.partial(
             self._bounded, reader=reader, kinds=wanted_kinds(kind), expanded=expanded
         )
@@ -171,6 +183,8 @@ class QueryParser:
         Applied to every part of a parsed query in turn, adding up in
         ``expanded``: see :data:`MAX_EXPANSIONS` and :data:`MAX_PATTERNS`.
         """
+        if type(query) is whoosh_query.AndNot:
+            return _AndNot(query.a, query.b)
         if isinstance(query, whoosh_query.Every):
             # `*` alone: every record of the kinds asked (that have the field).
             # Whoosh's own reads every posting of the field, and `*:*` would
@@ -207,15 +221,138 @@ class QueryParser:
                     hint="search for fewer of them at a time",
                 )
             allowed = MAX_EXPANSIONS - expanded.words
-            words = itertools.islice(query.expanded_terms(reader), allowed + 1)
-            expanded.words += sum(1 for _ in words)
+            key = pattern_key(query)
+            if key in expanded.known:
+                found = [(query.field(), word) for word in expanded.known[key]]
+            else:
+                found = list(itertools.islice(expansion_of(query, reader), allowed + 1))
+                expanded.known[key] = tuple(word for _, word in found[:allowed])
+            expanded.words += len(found)
             if expanded.words > MAX_EXPANSIONS:
                 raise QueryError(
                     f"{typed!r} takes the query past {MAX_EXPANSIONS:,} words of the index"
                     " (its patterns, ranges and fuzzy words together)",
                     hint="give more letters, or search the words themselves",
                 )
+            if query.field() is not None and not isinstance(query, whoosh_query.RangeMixin):
+                return Expansion.of(query, [text for _, text in found])
         return query
+
+
+def pattern_key(query: whoosh_query.MultiTerm) -> str:
+    """A pattern's (or fuzzy word's, or range's) key among a query's expansions."""
+    return f"{type(query).__name__} {query}"
+
+
+def expansion_of(query: whoosh_query.MultiTerm, reader: Any) -> Iterator[tuple[str, Any]]:
+    """The index words a pattern, range or fuzzy word stands for, in order: the
+    union of each segment's (and each shard's). Whoosh expands a fuzzy word
+    over one segment with an automaton, over several by another rule that also
+    takes swapped letters: one rule for every layout."""
+    leaves = reader.leaf_readers()
+    if len(leaves) == 1:
+        yield from query.expanded_terms(leaves[0][0])
+        return
+    found: set[tuple[str, Any]] = set()
+    for leaf, _ in leaves:
+        found.update(query.expanded_terms(leaf))
+    yield from sorted(found)
+
+
+class Expansion(whoosh_query.MultiTerm):  # type: ignore[misc]
+    """A pattern or fuzzy word as the words of the whole index it stands for.
+
+    Whoosh expands a pattern segment by segment, and scores a segment's words
+    in a way that depends on how many of them that segment holds and on its
+    size: the same record scored differently as the segments (or shards)
+    changed. Expanded once over the whole index (every shard), a match
+    scores the same everywhere: the sum of the BM25F scores of the words it
+    holds.
+    """
+
+    def __init__(
+        self,
+        fieldname: str,
+        text: str,
+        words: tuple[bytes | str, ...],
+        boost: float,
+        constant: bool,
+    ) -> None:
+        self.fieldname = fieldname
+        self.text = text
+        self.words = words
+        self.boost = boost
+        self.constantscore = constant
+
+    @classmethod
+    def of(cls, query: whoosh_query.MultiTerm, words: list[bytes | str]) -> Expansion:
+        text = getattr(query, "text", str(query))
+        return cls(query.field(), text, tuple(words), query.boost, query.constantscore)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Expansion) and (
+            self.fieldname,
+            self.text,
+            self.words,
+            self.boost,
+        ) == (other.fieldname, other.text, other.words, other.boost)
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.text, self.words, self.boost))
+
+    def __repr__(self) -> str:
+        return f"Expansion({self.fieldname!r}, {self.text!r}, {len(self.words)} words)"
+
+    def __str__(self) -> str:
+        return f"{self.fieldname}:{self.text}"
+
+    def _btexts(self, ixreader: Any) -> list[bytes | str]:
+        return [word for word in self.words if (self.fieldname, word) in ixreader]
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        if len(self.words) == 1:
+            term = whoosh_query.Term(self.fieldname, self.words[0], boost=self.boost)
+            return term.matcher(searcher, context)
+        terms = [
+            whoosh_query.Term(self.fieldname, word, boost=self.boost)
+            for word in self._btexts(searcher.reader())
+        ]
+        if not terms:
+            return NullMatcher()
+        return _Union(terms).matcher(searcher, context)
+
+
+class _AndNotMatcher(AndNotMatcher):  # type: ignore[misc]
+    """Whoosh's ``AndNotMatcher``, whose first match is checked against the
+    words left out: Whoosh's checks it only when both lists start on the same
+    document, so ``analysts -years`` returned a record with "years" when the
+    list of "years" started before it (as the records of a segment fell)."""
+
+    def _find_first(self) -> None:
+        if self.a.is_active() and self.b.is_active():
+            if self.b.id() < self.a.id():
+                self.b.skip_to(self.a.id())
+            if self.b.is_active() and self.a.id() == self.b.id():
+                self._find_next()
+
+
+class _AndNot(whoosh_query.AndNot):  # type: ignore[misc]
+    """``a ANDNOT b`` (``NOT``, ``-word``) matched by :class:`_AndNotMatcher`."""
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        scored = self.a.matcher(searcher, context)
+        left_out = self.b.matcher(searcher, searcher.boolean_context())
+        return _AndNotMatcher(scored, left_out)
+
+
+class _Union(whoosh_query.Or):  # type: ignore[misc]
+    """An OR whose matches score the sum of their words' BM25F scores, always.
+
+    Whoosh's own OR chooses its matcher by the segment's size: under 5,000
+    documents one that scores each match by how many of the words it has,
+    above it one that adds up their scores."""
+
+    matcher_type = whoosh_query.Or.DEFAULT_MATCHER
 
 
 @dataclasses.dataclass
@@ -224,6 +361,7 @@ class _Expansions:
 
     words: int = 0
     patterns: set[tuple[str, str]] = dataclasses.field(default_factory=set)
+    known: dict[str, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
 
 
 def _nothing_to_search(text: str, shown: str) -> QueryError:

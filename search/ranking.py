@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import functools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from whoosh import query as whoosh_query
@@ -53,29 +53,44 @@ def rank_words(
     words: Words,
     restriction: dict[str, set[int]],
     wanted: int,
+    key: Callable[[int], str],
     *,
     every: bool = True,
 ) -> tuple[list[tuple[int, float]], int] | None:
     """The ``wanted`` best matches of a query of words (:func:`search.query.words_and_mode`),
-    best first, and how many there are (see :func:`matching`); ``None`` if a
-    scorer is not newsdex's (an index of another codec): Whoosh runs it then."""
+    best first (ties to the smaller ``key``, the record id), and how many there
+    are (see :func:`matching`); ``None`` if a scorer is not newsdex's (an index
+    of another codec): Whoosh runs it then."""
     found = matching(searcher, words, every=every)
     if found is None:
         return None
-    numbers, scores = found
+    numbers, scores = admitted(*found, restriction)
+    return top_hits.top(numbers, scores, wanted, key), len(numbers)
+
+
+def admitted(
+    numbers: list[int], scores: list[float], restriction: dict[str, set[int]]
+) -> tuple[list[int], list[float]]:
+    """The matches a filter or mask (:meth:`search.filters.Filters.restrict`) lets through."""
     keep, leave_out = restriction.get("filter"), restriction.get("mask")
-    if keep is not None or leave_out:
-        admitted = [
-            (number, score)
-            for number, score in zip(numbers, scores, strict=True)
-            if (keep is None or number in keep) and (not leave_out or number not in leave_out)
-        ]
-        numbers, scores = [n for n, _ in admitted], [s for _, s in admitted]
-    return top_hits.top(numbers, scores, wanted), len(numbers)
+    if keep is None and not leave_out:
+        return numbers, scores
+    kept = [
+        (number, score)
+        for number, score in zip(numbers, scores, strict=True)
+        if (keep is None or number in keep) and (not leave_out or number not in leave_out)
+    ]
+    return [n for n, _ in kept], [s for _, s in kept]
 
 
 def matching(
-    searcher: Any, words: Words, *, every: bool = True, near: bool | None = None
+    searcher: Any,
+    words: Words,
+    *,
+    every: bool = True,
+    near: bool | None = None,
+    pairs_seen: dict[tuple[int, str], int] | None = None,
+    pairs_in_all: dict[tuple[int, str], int] | None = None,
 ) -> tuple[list[int], list[float]] | None:
     """Every live document holding every word (or, if not ``every``, any of
     them), with its score, by document number, worked out by
@@ -85,6 +100,10 @@ def matching(
     When any of the words will do, each two words next to each other in the
     query also add their score side by side (:mod:`search.proximity`,
     :data:`PROXIMITY_WEIGHT`), unless ``near`` is False (a count needs no scores).
+    Their idf counts the documents having them side by side, in every
+    segment: ``pairs_seen`` is told this searcher's counts, and
+    ``pairs_in_all`` gives every shard's instead (a cluster search, whose
+    workers each hold some shards: ``search.cluster``).
     """
     weighting = searcher.weighting
     if near is None:
@@ -124,6 +143,10 @@ def matching(
                     side[pair, field] = counts, scorer
                     having[pair, field] = having.get((pair, field), 0) + len(counts)
         segments.append((reader, offset, numbers, scores, side))
+    if pairs_seen is not None:
+        pairs_seen.update(having)
+    if pairs_in_all is not None:
+        having = pairs_in_all
     all_numbers: list[int] = []
     all_scores: list[float] = []
     for reader, offset, numbers, scores, side in segments:
@@ -145,6 +168,20 @@ def matching(
         all_numbers.extend([number + offset for number in numbers] if offset else numbers)
         all_scores.extend(scores)
     return all_numbers, all_scores
+
+
+def score_every_match(
+    searcher: Any, parsed: whoosh_query.Query, restriction: dict[str, set[int]]
+) -> tuple[list[int], list[float]]:
+    """Every match of a query Whoosh runs, and its score (see :func:`search_every_match`),
+    in no order: the top is picked by :func:`search.top_hits.top`."""
+    collector = searcher.collector(limit=None, optimize=False, **restriction)
+    scored = collector
+    while hasattr(scored, "child"):  # a filter or mask wraps the collector that scores
+        scored = scored.child
+    scored.replace = 0
+    searcher.search_with_collector(parsed, collector)
+    return [number for _, number in scored.items], [score for score, _ in scored.items]
 
 
 def search_every_match(searcher: Any, parsed: whoosh_query.Query, options: dict[str, Any]) -> Any:
@@ -169,10 +206,12 @@ def search_every_match(searcher: Any, parsed: whoosh_query.Query, options: dict[
 
 
 def _records_with(searcher: Any, field: str) -> int:
-    """How many records have ``field`` (page documents and other kinds do not)."""
-    reader = searcher.reader()
+    """How many records have ``field`` (page documents and other kinds do not).
+
+    Asked of the searcher, not its reader: a cluster search gives the searcher
+    the statistics of every shard (``search.cluster``)."""
     kinds = [kind for kind in KINDS if field in FIELDS_OF_KIND[kind]]
-    return max(int(sum(reader.doc_frequency("kind", kind) for kind in kinds)), 1)
+    return max(int(sum(searcher.doc_frequency("kind", kind) for kind in kinds)), 1)
 
 
 def _length_codes(reader: Any, field: str) -> bytes | None:

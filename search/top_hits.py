@@ -137,8 +137,36 @@ def _added_up(scores: list[list[float]], documents: list[int]) -> list[float]:
     return trees[0][2]
 
 
-def top(numbers: Sequence[int], scores: Sequence[float], count: int) -> list[tuple[int, float]]:
-    """The ``count`` best documents and their scores: highest score first, then
-    the lower document number, as Whoosh orders them."""
-    best = heapq.nlargest(count, zip(scores, map(operator.neg, numbers), strict=True))
-    return [(-negated, score) for score, negated in best]
+SCORE_DECIMALS = 9
+"""Scores equal to this many decimal places are a tie. Whoosh adds a record's
+words up in an order its segment decides, so one record may score a few
+units in the last bit apart in two layouts of the same records (one index,
+shards); rounded, they tie, and ties go to the smaller record id."""
+
+
+def top(
+    numbers: Sequence[int], scores: Sequence[float], count: int, key: Callable[[int], str]
+) -> list[tuple[int, float]]:
+    """The ``count`` best documents and their scores: highest score first,
+    ties (:data:`SCORE_DECIMALS`) to the smaller ``key`` (the record id), so
+    the order is the same however the records are laid out in segments or
+    shards. Only the documents that can reach the top have their key read."""
+    candidates: Sequence[int] = range(len(scores))
+    if count < len(scores):
+        lowest = heapq.nlargest(count, scores)[-1] - 10.0**-SCORE_DECIMALS
+        candidates = [i for i, score in enumerate(scores) if score >= lowest]
+    ordered = sorted(candidates, key=lambda i: (-round(scores[i], SCORE_DECIMALS), key(numbers[i])))
+    return [(numbers[i], scores[i]) for i in ordered[:count]]
+
+
+def first(
+    numbers: Sequence[int], keys: Sequence[int], count: int, key: Callable[[int], str]
+) -> list[int]:
+    """The ``count`` documents with the smallest ``keys`` (a date order), ties
+    to the smaller ``key`` (the record id)."""
+    candidates: Sequence[int] = range(len(keys))
+    if count < len(keys):
+        highest = heapq.nsmallest(count, keys)[-1]
+        candidates = [i for i, value in enumerate(keys) if value <= highest]
+    ordered = sorted(candidates, key=lambda i: (keys[i], key(numbers[i])))
+    return [numbers[i] for i in ordered[:count]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -169,3 +170,26 @@ def test_a_file_that_becomes_readable_is_indexed_on_the_next_run(
     write_page(tmp_path / "c", "a.txt", "A\nAlpha now.")
     assert indexer.index_paths([tmp_path / "c"], index=private_index).pages_read == 1
     assert counts(private_index)["article"] == 2
+
+
+def test_a_touched_page_keeps_its_site_on_a_headline_a_changed_page_shares(
+    tmp_path: Path, private_index: Path
+) -> None:
+    """The headline's sites were worked out without the touched page, as if it
+    had gone: its site was dropped (found by the sharded tests)."""
+    touched = write_page(tmp_path, "a.txt", page_text("A", "Alpha.", "Shared news"))
+    dump = tmp_path / "d.jsonl"
+
+    def write_dump(body: str) -> None:
+        line = {"url": "https://y.example/b", "text": page_text("B", body, "Shared news")}
+        dump.write_text(json.dumps(line) + "\n")
+
+    write_dump("Bravo.")
+    indexer.index_paths([touched, dump], index=private_index, site="x.example")
+    os.utime(touched, ns=(1_000_000_000, 1_000_000_000))
+    write_dump("Bravo again.")
+    again = indexer.index_paths([touched, dump], index=private_index, site="x.example")
+    assert (again.pages_read, again.pages_unchanged) == (1, 1)
+    with search.open_index(private_index) as opened:
+        (hit,) = opened.headlines("shared").hits
+        assert hit.sites == ("x.example", "y.example")

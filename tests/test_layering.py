@@ -15,6 +15,7 @@ import indexer
 
 WRITER_MODULES = {
     "indexer.session",
+    "indexer.sharded",
     "indexer.writers",
     "indexer.creation",
     "indexer.lock",
@@ -24,8 +25,11 @@ WRITER_MODULES = {
     "indexer.processes",
 }
 
-SEARCHES = """
+OURS_AND_DASK = ("indexer", "search", "dask", "distributed")
+
+SEARCHES = f"""
 import json, sys
+OURS_AND_DASK = {OURS_AND_DASK!r}
 import search
 with search.open_index(sys.argv[1]) as index:
     index.search("Assad regime")
@@ -35,7 +39,7 @@ with search.open_index(sys.argv[1]) as index:
     index.headlines(since="2018-12-14")
     index.record(index.search("Assad").hits[0].id)
     index.stats()
-print(json.dumps(sorted(name for name in sys.modules if name.startswith(("indexer", "search")))))
+print(json.dumps(sorted(name for name in sys.modules if name.startswith(OURS_AND_DASK))))
 """
 
 
@@ -50,3 +54,22 @@ def test_searching_loads_no_writer_module(tmp_path: Path) -> None:
     modules = set(json.loads(loaded.stdout))
     assert "search.index" in modules  # the searches ran
     assert modules.isdisjoint(WRITER_MODULES), modules & WRITER_MODULES
+    # Dask is for sharded indexes only: one index is searched without it.
+    assert not {name for name in modules if name.startswith(("dask", "distributed"))}
+    assert "search.cluster" not in modules and "indexer.sharded" not in modules
+
+
+def test_help_and_indexing_one_index_load_no_dask(tmp_path: Path) -> None:
+    script = (
+        "import sys, runpy; sys.argv = ['newsdex', 'index', '--quiet', '--index', sys.argv[1]];"
+        "from search.cli import cli\n"
+        "try:\n    cli()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(n for n in sys.modules if n.startswith(('dask', 'distributed'))))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "index")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.strip() == "[]", loaded.stdout

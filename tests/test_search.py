@@ -462,3 +462,31 @@ def test_a_bad_argument_is_blamed_not_the_query(
         open_seeded.search("yemen", **arguments)
     assert str(raised.value).startswith(blamed)
     assert "yemen" not in str(raised.value)
+
+
+def test_not_leaves_out_the_first_match_too(tmp_path: Path) -> None:
+    """Whoosh's AndNotMatcher checked its first match against the words left out
+    only when both lists began on the same record: ``harbour -strike`` gave
+    the first page with "harbour", which has "strike" too (found by the
+    sharded tests)."""
+    pages = tmp_path / "pages"
+    write_page(pages, "0.txt", "Strike\nA strike elsewhere.\n")
+    write_page(pages, "1.txt", "Harbour\nThe harbour strike goes on.\n")
+    write_page(pages, "2.txt", "Harbour calm\nThe harbour is calm.\n")
+    indexer.index_paths([pages], index=tmp_path / "index")
+    with search.open_index(tmp_path / "index") as opened:
+        assert [hit.title for hit in opened.search("harbour -strike").hits] == ["Harbour calm"]
+        assert opened.search("harbour NOT strike").total == 1
+
+
+def test_a_not_matches_no_page_bookkeeping_and_no_deleted_record(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    page = write_page(pages, "0.txt", "Harbour\nThe harbour strike goes on.\n")
+    write_page(pages, "1.txt", "Calm\nAll is calm.\n")
+    indexer.index_paths([pages], index=tmp_path / "index")
+    page.write_text("Harbour\nThe harbour strike is over.\n")
+    indexer.index_paths([pages], index=tmp_path / "index")
+    with search.open_index(tmp_path / "index") as opened:
+        found = opened.search("harbour NOT calm", match="any", limit=50)
+        assert sorted(hit.title for hit in found.hits) == ["Harbour"]
+        assert opened.count("harbour NOT calm", match="any", by="kind").total == 1

@@ -3,6 +3,7 @@ true best matches, scored as Whoosh scores them."""
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -58,7 +59,12 @@ def exhaustive_top(
         for hit in collector.results()
         if (keep is None or hit.docnum in keep) and hit.docnum not in leave_out
     ]
-    return sorted(every, key=lambda pair: (-pair[1], pair[0]))[:limit]
+    # Ties (to nine decimals) go to the smaller record id, in one index as in shards.
+    return sorted(every, key=lambda pair: (-round(pair[1], 9), record_id(index, pair[0])))[:limit]
+
+
+def record_id(index: search.Index, number: int) -> str:
+    return str(index._searcher.stored_fields(number)["id"])
 
 
 def whoosh_count(index: search.Index, parsed: object, restriction: dict[str, set[int]]) -> int:
@@ -84,7 +90,8 @@ def test_plain_words_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Path,
                 assert words is not None, query.text
                 restriction = index._filters.restrict(kind, None, None)  # type: ignore[arg-type]
                 assert restriction is not None
-                ranked = rank_words(index._searcher, words, restriction, 20)
+                key = functools.partial(record_id, index)
+                ranked = rank_words(index._searcher, words, restriction, 20, key)
                 assert ranked is not None
                 top, total = ranked
                 assert top == exhaustive_top(index, query.text, kind, 20), (query.text, kind)
@@ -254,5 +261,31 @@ def test_matches_are_the_documents_holding_every_word(
         assert score == pytest.approx(sum(each_word))
 
 
-def test_top_orders_by_score_then_lower_document() -> None:
-    assert top_hits.top([5, 3, 9, 1], [1.0, 2.0, 2.0, 0.5], 3) == [(3, 2.0), (9, 2.0), (5, 1.0)]
+def test_top_orders_by_score_then_smaller_key() -> None:
+    ids = {5: "a-5", 3: "h-3", 9: "a-9", 1: "f-1"}
+    assert top_hits.top([5, 3, 9, 1], [1.0, 2.0, 2.0, 0.5], 3, ids.__getitem__) == [
+        (9, 2.0),
+        (3, 2.0),
+        (5, 1.0),
+    ]
+
+
+def test_scores_equal_to_nine_decimals_tie_and_only_candidates_have_their_key_read() -> None:
+    read: list[int] = []
+
+    def key(number: int) -> str:
+        read.append(number)
+        return f"r-{number:03d}"
+
+    scores = [1.0, 3.0 + 1e-15, 3.0, 2.0, 0.5]
+    assert top_hits.top([0, 1, 2, 3, 4], scores, 2, key) == [(1, 3.0 + 1e-15), (2, 3.0)]
+    assert top_hits.top([7, 1, 2, 3, 4], [3.0, 3.0 + 1e-15, 9.0, 0.1, 0.2], 2, key)[1] == (
+        1,
+        3.0 + 1e-15,
+    )
+    assert sorted(set(read)) == [1, 2, 7]
+
+
+def test_first_orders_by_key_then_record_id() -> None:
+    ids = {4: "b", 5: "a", 6: "c"}
+    assert top_hits.first([4, 5, 6], [10, 10, 5], 2, ids.__getitem__) == [6, 5]
