@@ -207,6 +207,19 @@ def decode_values(data: bytes, count: int, start: int) -> list[bytes] | None:
     return [data[begin:stop] for begin, stop in itertools.pairwise(ends)]
 
 
+def _values_of(data: bytes, count: int, start: int, places: Sequence[int]) -> list[bytes]:
+    """The values of some postings of a block (by place, ascending), the others
+    left unsliced."""
+    length_code = chr(data[2])
+    if length_code == _NONE:
+        return [emptybytes] * len(places)
+    end = start + array(length_code).itemsize * count
+    ends = list(
+        itertools.accumulate(_unpacked(length_code, memoryview(data)[start:end]), initial=end)
+    )
+    return [data[ends[at] : ends[at + 1]] for at in places]
+
+
 class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     """Whoosh's postings writer, writing blocks with :func:`encode_block` and
     with its inlining of short posting lists working.
@@ -451,6 +464,32 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
                 for number in wanted[start:end]:
                     if number in block:
                         found[number] = block[number]
+            start = end
+        return found
+
+    def values_at(self, wanted: Sequence[int]) -> dict[int, bytes]:
+        """The values (encoded positions) of those of ``wanted`` (ascending) that
+        are in the list, decoding only the blocks that can hold one: a phrase
+        reads the positions of its candidates, not of the whole list."""
+        found: dict[int, bytes] = {}
+        start = 0
+        for count, last_id, read in self._blocks():
+            if start == len(wanted):
+                break
+            end = bisect.bisect_right(wanted, last_id, start)
+            if end == start:
+                continue
+            data = bytes(read())
+            ids, _, values_start = decode_ids_and_weights(data, count)
+            places = []
+            for number in wanted[start:end]:
+                at = bisect.bisect_left(ids, number)
+                if at < count and ids[at] == number:
+                    places.append(at)
+            for at, value in zip(
+                places, _values_of(data, count, values_start, places), strict=True
+            ):
+                found[ids[at]] = value
             start = end
         return found
 

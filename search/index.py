@@ -34,7 +34,7 @@ from search.dates import DateLike
 from search.filters import Filters, Sites
 from search.hits import make_hit
 from search.options import MATCHES, SORTS, KindFilter, Match, Sort, fields_of, wanted_kinds
-from search.query import QueryParser, positive_terms, words_and_mode
+from search.query import QueryParser, phrase_of, positive_terms, words_and_mode
 from search.ranking import (
     BM25_B,
     BM25_K1,
@@ -42,6 +42,7 @@ from search.ranking import (
     FIELD_WEIGHTS,
     admitted,
     matching,
+    matching_phrase,
     score_every_match,
 )
 from search.results import COUNT_BY, CountBy, Counts, IndexStats, SearchResults
@@ -372,6 +373,8 @@ class Index:
                 scored = matching(
                     self._searcher, words, every=every, pairs_in_all=self._pairs_in_all
                 )
+            elif (phrase := phrase_of(parsed)) is not None:
+                scored = matching_phrase(self._searcher, phrase)
             if scored is not None:
                 numbers, scores = admitted(*scored, restriction)
             else:

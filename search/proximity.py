@@ -51,3 +51,18 @@ def side_by_side(first: Postings, second: Postings) -> dict[int, int]:
         if count:
             counts[number] = count
     return counts
+
+
+def in_a_row(positions: Sequence[Sequence[int]]) -> bool:
+    """Whether the words stand one right after another somewhere, as a phrase
+    (``positions``: each word's positions in one document, in the phrase's
+    order); Whoosh's phrase match with its default slop of 1."""
+    if len(positions) == 2:  # most phrases
+        first = set(positions[0])
+        return any(position - 1 in first for position in positions[1])
+    starts = set(positions[0])
+    for offset, following in enumerate(positions[1:], start=1):
+        if not starts:
+            return False
+        starts.intersection_update(position - offset for position in following)
+    return bool(starts)

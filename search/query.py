@@ -397,6 +397,32 @@ def words_and_mode(parsed: whoosh_query.Query) -> tuple[Words, bool] | None:
     return None if words is None else (words, False)
 
 
+Phrase = list[tuple[str, tuple[str, ...]]]
+"""A phrase query: its words in each field it is looked for in."""
+
+
+def phrase_of(parsed: whoosh_query.Query) -> Phrase | None:
+    """The query as phrases, if it is only that: a quoted phrase in one field, or
+    an OR of phrases in several (as the parser makes an unfielded one), each
+    with Whoosh's default slop (words one right after another). ``None`` for
+    any other query."""
+    phrases = parsed.subqueries if type(parsed) is whoosh_query.Or else [parsed]
+    if parsed.boost != 1 or (type(parsed) is whoosh_query.Or and (parsed.scale or parsed.minmatch)):
+        return None
+    found: Phrase = []
+    for phrase in phrases:
+        if type(phrase) is not whoosh_query.Phrase or phrase.boost != 1 or phrase.slop != 1:
+            return None
+        if phrase.fieldname not in SEARCHABLE_FIELDS or not phrase.words:
+            return None
+        if not all(isinstance(word, str) for word in phrase.words):
+            return None
+        found.append((phrase.fieldname, tuple(phrase.words)))
+    if len({field for field, _ in found}) != len(found):
+        return None  # one field twice: how Whoosh adds it up matters
+    return found
+
+
 def any_words_of(parsed: whoosh_query.Query) -> Words | None:
     """The words of an OR of terms, as ``match="any"`` makes it of plain words
     (or a typed ``a OR b``): each word the (field, term) pairs of one term text,

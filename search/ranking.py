@@ -21,7 +21,7 @@ from indexer.codec import NewsdexLeafMatcher, NewsdexPerDocReader
 from indexer.records import KINDS
 from search import proximity, top_hits
 from search.options import FIELDS_OF_KIND
-from search.query import Words
+from search.query import Phrase, Words
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -167,6 +167,55 @@ def matching(
             numbers, scores = [numbers[i] for i in kept], [scores[i] for i in kept]
         all_numbers.extend([number + offset for number in numbers] if offset else numbers)
         all_scores.extend(scores)
+    return all_numbers, all_scores
+
+
+def matching_phrase(searcher: Any, phrase: Phrase) -> tuple[list[int], list[float]] | None:
+    """Every live document holding a phrase (:func:`search.query.phrase_of`) in a
+    field, with its score, by document number; ``None`` if a scorer is not
+    newsdex's (see :func:`rank_words`).
+
+    Scored as Whoosh scores a phrase: the sum of its words' scores in each
+    field it is in (a word twice in the phrase counts twice), added up over
+    those fields. Whoosh checks the words' positions document by document as
+    it walks the lists in step; here the documents holding every word are
+    found first (:func:`search.top_hits.matches`), then only their positions
+    are read, from the blocks holding them."""
+    weighting = searcher.weighting
+    all_numbers: list[int] = []
+    all_scores: list[float] = []
+    for leaf, offset in searcher.leaf_searchers():
+        reader = leaf.reader()
+        totals: dict[int, float] = {}
+        for field, texts in phrase:
+            if any((field, text) not in reader for text in texts):
+                continue  # as Whoosh: a word the segment lacks, no match in the field
+            postings = []
+            words: list[list[top_hits.Term]] = []
+            for text in texts:
+                scorer = weighting.scorer(leaf, field, text)
+                if not isinstance(scorer, BM25FScorer) or scorer.lengths is None:
+                    return None
+                postings.append(Postings(reader.postings(field, text)))
+                documents = reader.doc_frequency(field, text)
+                words.append([top_hits.Term(postings[-1], documents, scorer.scores)])
+            numbers, scores = top_hits.matches(words, in_halves=True)
+            if len(texts) > 1 and numbers:
+                positions = [word.positions_at(numbers) for word in postings]
+                in_phrase = [
+                    proximity.in_a_row([word[number] for word in positions]) for number in numbers
+                ]
+            else:
+                in_phrase = [True] * len(numbers)
+            for number, score, found in zip(numbers, scores, in_phrase, strict=True):
+                if found:
+                    totals[number] = totals.get(number, 0.0) + score
+        numbers = sorted(totals)
+        if reader.has_deletions():
+            deleted = reader.deleted_docs_set
+            numbers = [number for number in numbers if number not in deleted]
+        all_numbers.extend(number + offset for number in numbers)
+        all_scores.extend(totals[number] for number in numbers)
     return all_numbers, all_scores
 
 
@@ -360,7 +409,9 @@ class Postings:
         self._values: Sequence[Any] = ()  # encoded (or, off the codec, decoded) positions
 
     def all(self) -> tuple[Sequence[int], Sequence[float]]:
-        """Read once, with the positions if asked (:mod:`search.proximity` reads them)."""
+        """Read once, with the positions if asked (:mod:`search.proximity` reads
+        them); a term kept in the term dictionary (one document) with its
+        positions always."""
         if self._all is not None:
             return self._all
         matcher = self._matcher
@@ -376,7 +427,7 @@ class Postings:
         while matcher.is_active():
             numbers.append(matcher.id())
             weights.append(matcher.weight())
-            if self._with_positions:
+            if matcher.supports("positions"):
                 values.append(matcher.value_as("positions"))
             matcher.next()
         self._all, self._values = (numbers, weights), values
@@ -389,11 +440,19 @@ class Postings:
         return {number: every[number] for number in wanted if number in every}
 
     def positions_at(self, wanted: Sequence[int]) -> dict[int, Sequence[int]]:
-        """The positions of the term in those of ``wanted`` (ascending) holding it."""
-        assert self._with_positions
+        """The positions of the term in those of ``wanted`` (ascending) holding it:
+        from the list read whole if it was read with its positions, else from
+        the blocks holding one of ``wanted`` only."""
+        matcher = self._matcher
+        codec = isinstance(matcher, NewsdexLeafMatcher)
+        if codec and not self._with_positions:
+            decode_positions = matcher.format.decode_positions
+            return {
+                number: decode_positions(value)
+                for number, value in matcher.values_at(wanted).items()
+            }
         numbers, _ = self.all()
-        codec = isinstance(self._matcher, NewsdexLeafMatcher)
-        decode = self._matcher.format.decode_positions if codec else None
+        decode = matcher.format.decode_positions if codec else None
         found = {}
         for number in wanted:
             at = bisect.bisect_left(numbers, number)

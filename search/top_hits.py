@@ -50,9 +50,11 @@ Word = Sequence[Term]
 """One query word in each field searched that holds it (an empty word matches nothing)."""
 
 
-def matches(words: Sequence[Word]) -> tuple[list[int], list[float]]:
+def matches(words: Sequence[Word], *, in_halves: bool = False) -> tuple[list[int], list[float]]:
     """Every document holding every word, ascending, and each one's score: the
-    sum of its words' scores, each word's the sum of its fields'."""
+    sum of its words' scores, each word's the sum of its fields', added up as
+    Whoosh's AND adds them (:func:`_added_up`), or ``in_halves`` as its phrase
+    does (:func:`_added_in_halves`)."""
     if not words or not all(words):
         return [], []
     order = sorted(range(len(words)), key=lambda i: sum(term.documents for term in words[i]))
@@ -73,6 +75,8 @@ def matches(words: Sequence[Word]) -> tuple[list[int], list[float]]:
         if not wanted:
             return [], []
     scores = [_word_scores(words[i], i, weights, wanted) for i in range(len(words))]
+    if in_halves:
+        return wanted, _added_in_halves(scores)
     return wanted, _added_up(scores, [sum(t.documents for t in word) for word in words])
 
 
@@ -142,6 +146,15 @@ SCORE_DECIMALS = 9
 words up in an order its segment decides, so one record may score a few
 units in the last bit apart in two layouts of the same records (one index,
 shards); rounded, they tie, and ties go to the smaller record id."""
+
+
+def _added_in_halves(scores: list[list[float]]) -> list[float]:
+    """The words' scores added up as Whoosh's phrase adds them: the first half
+    of the words, then the second, each split in halves the same way."""
+    if len(scores) == 1:
+        return scores[0]
+    half = len(scores) // 2
+    return list(map(operator.add, _added_in_halves(scores[:half]), _added_in_halves(scores[half:])))
 
 
 def top(

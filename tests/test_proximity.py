@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import indexer
 import search
@@ -28,6 +30,24 @@ def test_side_by_side_counts_the_second_word_right_after_the_first() -> None:
     second = Positions({1: [1, 8, 30], 2: [4], 4: [10], 5: [3]})
     # 1: twice (0-1, 7-8); 2: the wrong way round; 3, 4: one word only; 5: a word between.
     assert proximity.side_by_side(first, second) == {1: 2}
+
+
+def test_words_in_a_row_follow_each_other_one_position_apart() -> None:
+    assert proximity.in_a_row([[3, 9], [10]])
+    assert not proximity.in_a_row([[3, 9], [11]])
+    assert proximity.in_a_row([[0, 4], [5, 1], [2]])
+    assert not proximity.in_a_row([[0, 4], [1, 5], [3]])
+    assert proximity.in_a_row([[4, 5], [4, 5]])  # a word twice: "new new"
+    assert not proximity.in_a_row([[4], [4]])
+
+
+@given(st.lists(st.lists(st.integers(0, 12), min_size=1, max_size=6), min_size=1, max_size=4))
+def test_words_in_a_row_as_a_brute_force_look_at_each_start(positions: list[list[int]]) -> None:
+    expected = any(
+        all(start + offset in word for offset, word in enumerate(positions))
+        for start in positions[0]
+    )
+    assert proximity.in_a_row(positions) == expected
 
 
 TEXTS = {

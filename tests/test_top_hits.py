@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 import indexer
 import search
 from search import top_hits
-from search.query import any_words_of, words_of
-from search.ranking import rank_words
+from search.query import any_words_of, phrase_of, words_of
+from search.ranking import matching_phrase, rank_words
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +125,61 @@ def test_other_queries_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Pat
                 assert [(hit.id, hit.score) for hit in found.hits] == [
                     (record_id, score) for record_id, (_, score) in zip(ids, best, strict=True)
                 ], (text, kind)
+
+
+def phrase_queries(crawl: Path) -> list[str]:
+    """Phrases of two to four words, some with a word twice, some in one field,
+    made of the benchmark's words."""
+    from benchmarks.queries import make_queries
+
+    made = [query.words for query in make_queries(crawl) if len(query.words) >= 2]
+    texts = [f'"{" ".join(words)}"' for words in made]
+    texts += [f'"{a} {b} {a}"' for a, b, *_ in made]
+    texts += [f'"{a} {a}"' for a, *_ in made]
+    texts += [f'title:"{a} {b}"' for a, b, *_ in made]
+    return texts
+
+
+def test_phrases_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Path, Path]) -> None:
+    """Found from the posting lists and the positions of the candidates only:
+    the same matches, scores (to the last bit), order and total as Whoosh's
+    phrase matcher, over two segments with deletions."""
+    crawl, index_folder = crawl_index
+    found_some = 0
+    with search.open_index(index_folder) as index:
+        for text in phrase_queries(crawl):
+            for kind in (None, "article"):
+                parsed = index._parse(text, kind)  # type: ignore[arg-type]
+                assert phrase_of(parsed) is not None, text
+                restriction = index._filters.restrict(kind, None, None)  # type: ignore[arg-type]
+                assert restriction is not None
+                best = exhaustive_top(index, text, kind, 20)
+                expected = [(record_id(index, number), score) for number, score in best]
+                found = index.search(text, kind=kind, limit=20)  # type: ignore[arg-type]
+                assert [(hit.id, hit.score) for hit in found.hits] == expected, (text, kind)
+                assert found.total == whoosh_count(index, parsed, restriction), (text, kind)
+                found_some += bool(expected)
+    assert found_some > 50
+
+
+def test_a_phrase_is_a_quoted_phrase_or_the_same_in_each_field(
+    open_seeded: search.Index,
+) -> None:
+    assert phrase_of(open_seeded._parse('"security forces"')) == [
+        ("title", ("secur", "forc")),
+        ("body", ("secur", "forc")),
+    ]
+    assert phrase_of(open_seeded._parse('title:"security forces"')) == [
+        ("title", ("secur", "forc"))
+    ]
+    for text in ('"security forces" army', '"security forces"^2', '"security forces"~3'):
+        assert phrase_of(open_seeded._parse(text)) is None, text
+
+
+def test_a_phrase_missing_from_the_index_matches_nothing(open_seeded: search.Index) -> None:
+    phrase = phrase_of(open_seeded._parse('"security zebra"'))
+    assert phrase is not None
+    assert matching_phrase(open_seeded._searcher, phrase) == ([], [])
 
 
 def any_word_queries(crawl: Path) -> list[tuple[str, str]]:
