@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import itertools
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -163,23 +164,42 @@ def top(
     """The ``count`` best documents and their scores: highest score first,
     ties (:data:`SCORE_DECIMALS`) to the smaller ``key`` (the record id), so
     the order is the same however the records are laid out in segments or
-    shards. Only the documents that can reach the top have their key read."""
+    shards. Only documents tied with another near the top have their key read
+    (a read of stored fields each)."""
     candidates: Sequence[int] = range(len(scores))
     if count < len(scores):
         lowest = heapq.nlargest(count, scores)[-1] - 10.0**-SCORE_DECIMALS
         candidates = [i for i, score in enumerate(scores) if score >= lowest]
-    ordered = sorted(candidates, key=lambda i: (-round(scores[i], SCORE_DECIMALS), key(numbers[i])))
-    return [(numbers[i], scores[i]) for i in ordered[:count]]
+    rounded = [-round(scores[i], SCORE_DECIMALS) for i in candidates]
+    ordered = _ties_by_key(candidates, rounded, count, lambda i: key(numbers[i]))
+    return [(numbers[i], scores[i]) for i in ordered]
 
 
 def first(
     numbers: Sequence[int], keys: Sequence[int], count: int, key: Callable[[int], str]
 ) -> list[int]:
     """The ``count`` documents with the smallest ``keys`` (a date order), ties
-    to the smaller ``key`` (the record id)."""
+    to the smaller ``key`` (the record id), read only for the tied."""
     candidates: Sequence[int] = range(len(keys))
     if count < len(keys):
         highest = heapq.nsmallest(count, keys)[-1]
         candidates = [i for i, value in enumerate(keys) if value <= highest]
-    ordered = sorted(candidates, key=lambda i: (keys[i], key(numbers[i])))
-    return [numbers[i] for i in ordered[:count]]
+    order = [keys[i] for i in candidates]
+    return [numbers[i] for i in _ties_by_key(candidates, order, count, lambda i: key(numbers[i]))]
+
+
+def _ties_by_key(
+    candidates: Sequence[int], order: Sequence[float], count: int, key: Callable[[int], str]
+) -> list[int]:
+    """The first ``count`` candidates by ``order`` (one value per candidate,
+    smallest first), those with equal values by ``key``."""
+    ranked = sorted(range(len(candidates)), key=order.__getitem__)
+    chosen: list[int] = []
+    for _, group in itertools.groupby(ranked, key=order.__getitem__):
+        tied = [candidates[place] for place in group]
+        if len(tied) > 1:
+            tied.sort(key=key)
+        chosen.extend(tied)
+        if len(chosen) >= count:
+            break
+    return chosen[:count]

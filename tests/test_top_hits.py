@@ -341,6 +341,15 @@ def test_scores_equal_to_nine_decimals_tie_and_only_candidates_have_their_key_re
     assert sorted(set(read)) == [1, 2, 7]
 
 
+def test_no_key_is_read_when_no_scores_near_the_top_tie() -> None:
+    def key(number: int) -> str:
+        raise AssertionError(f"key of {number} read")
+
+    scores = [1.0, 3.0, 2.0, 0.5, 0.5]
+    assert top_hits.top([10, 11, 12, 13, 14], scores, 3, key) == [(11, 3.0), (12, 2.0), (10, 1.0)]
+    assert top_hits.first([10, 11, 12, 13], [4, 2, 3, 1], 2, key) == [13, 11]
+
+
 def test_first_orders_by_key_then_record_id() -> None:
     ids = {4: "b", 5: "a", 6: "c"}
     assert top_hits.first([4, 5, 6], [10, 10, 5], 2, ids.__getitem__) == [6, 5]
