@@ -8,8 +8,10 @@ processes on the same pages, the base's code imported from its own folder.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,13 +36,32 @@ def unavailable() -> str | None:
 
 
 def _use_base() -> None:
-    """Import ``indexer`` and ``search`` from the base checkout, not this one."""
+    """Import ``indexer`` and ``search`` from the base checkout, not this one.
+
+    Only those two packages: a folder holding links to them goes first on the
+    path, so ``benchmarks`` still comes from this checkout, in this process
+    and in the writer processes a large build spawns (they import this module
+    again, by name, from the path they are given)."""
     base = _base()
     assert base is not None, unavailable()
-    if str(base) not in sys.path:
-        sys.path.insert(0, str(base))
+    packages = _packages_of(base)
+    if str(packages) not in sys.path:
+        sys.path.insert(0, str(packages))
     loaded = [name for name in sys.modules if name.split(".")[0] in ("indexer", "search")]
     assert not loaded, f"imported before the base was put first: {loaded}"
+
+
+def _packages_of(base: Path) -> Path:
+    """A folder beside the work files with links to the base's two packages."""
+    folder = (
+        Path(tempfile.gettempdir()) / f"newsdex-base-{hashlib.sha1(bytes(base)).hexdigest()[:12]}"
+    )
+    folder.mkdir(exist_ok=True)
+    for package in ("indexer", "search"):
+        link = folder / package
+        if not link.is_symlink():
+            link.symlink_to(base / package, target_is_directory=True)
+    return folder
 
 
 def build(pages_dir: Path, index_dir: Path) -> None:
@@ -57,7 +78,8 @@ class Searcher(current.Searcher):
 def cli_command(index_dir: Path, words: Sequence[str], phrase: bool) -> list[str]:
     """``newsdex search Q`` with the base checkout's code."""
     program = (
-        f"import sys; sys.path.insert(0, {str(_base())!r}); from search.cli import main; main()"
+        f"import sys; sys.path.insert(0, {str(_packages_of(_base()))!r}); "
+        "from search.cli import main; main()"
     )
     query = current.query_text(words, phrase)
     return [
