@@ -8,6 +8,7 @@ Fixtures live in ``conftest.py``; everything a test imports by name lives here
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import sys
@@ -46,6 +47,18 @@ def require_data(path: Path) -> Path:
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+def require_module(name: str, extra: str) -> None:
+    """Skip the calling test (or module) when ``name`` is not installed, saying which
+    extra brings it, or fail if the environment sets ``CI`` (the test extra,
+    which CI installs, brings it)."""
+    if importlib.util.find_spec(name) is not None:
+        return
+    reason = f"needs {name}: pip install -e '.[{extra}]'"
+    if "CI" in os.environ:
+        pytest.fail(f"{reason}; CI is set, so a missing package fails", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
 
 
 def require_chromium() -> tuple[Path, Path]:

@@ -3,12 +3,10 @@ queries asked alike; end to end when Datasette (the bench extra) is installed.""
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-import pytest
-from helpers import SEEDS, write_page
+from helpers import SEEDS, require_module, write_page
 
 from benchmarks import serve
 from benchmarks.queries import Query
@@ -43,10 +41,8 @@ def test_newsdex_is_asked_the_query_as_the_cli_takes_it() -> None:
     assert dict(parse_qsl(urlsplit(path).query)) == {"q": '"port strike"', "limit": "10"}
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("datasette") is None, reason="needs the bench extra (Datasette)"
-)
 def test_the_benchmark_runs_end_to_end(bbc_news: Path, tmp_path: Path) -> None:
+    require_module("datasette", "bench")
     found = serve.run(60, tmp_path, searchers=[2], client_counts=[1, 2], seed=0)
     for figure in found["figures"].values():
         assert figure["failed"] == 0

@@ -17,14 +17,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from helpers import assert_one_line_error, newsdex, subprocess_environment
+from helpers import assert_one_line_error, newsdex, require_module, subprocess_environment
 
 import indexer
 import search
 from indexer.manifest import read_manifest
 
-distributed = pytest.importorskip("distributed")
+require_module("distributed", "dask")
 
+import distributed  # noqa: E402
 from distributed.diagnostics.plugin import WorkerPlugin  # noqa: E402
 
 

@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import require_module
 
 import indexer
 import search
 from indexer.manifest import read_manifest
 
-pytest.importorskip("distributed")
+require_module("distributed", "dask")
 
 SITE = "txt-pages.example"
 """The site of the generated .txt pages (``--site``); dumped pages have their url's."""
