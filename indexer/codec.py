@@ -446,25 +446,18 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         decoding only the blocks that can hold one (a block's header says its
         last id)."""
         found: dict[int, float] = {}
-        start = 0
-        for count, last_id, read in self._blocks():
-            if start == len(wanted):
-                break
-            end = bisect.bisect_right(wanted, last_id, start)
-            if end == start:
-                continue
+        for count, read, asked in self._blocks_holding(wanted):
             ids, weights, _ = decode_ids_and_weights(read(), count)
-            if (end - start) * 8 < count:  # a few: look each one up
-                for number in wanted[start:end]:
+            if len(asked) * 8 < count:  # a few: look each one up
+                for number in asked:
                     at = bisect.bisect_left(ids, number)
                     if at < count and ids[at] == number:
                         found[number] = weights[at]
             else:
                 block = dict(zip(ids, weights, strict=True))
-                for number in wanted[start:end]:
+                for number in asked:
                     if number in block:
                         found[number] = block[number]
-            start = end
         return found
 
     def values_at(self, wanted: Sequence[int]) -> dict[int, bytes]:
@@ -472,26 +465,31 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         are in the list, decoding only the blocks that can hold one: a phrase
         reads the positions of its candidates, not of the whole list."""
         found: dict[int, bytes] = {}
-        start = 0
-        for count, last_id, read in self._blocks():
-            if start == len(wanted):
-                break
-            end = bisect.bisect_right(wanted, last_id, start)
-            if end == start:
-                continue
+        for count, read, asked in self._blocks_holding(wanted):
             data = bytes(read())
             ids, _, values_start = decode_ids_and_weights(data, count)
             places = []
-            for number in wanted[start:end]:
+            for number in asked:
                 at = bisect.bisect_left(ids, number)
                 if at < count and ids[at] == number:
                     places.append(at)
-            for at, value in zip(
-                places, _values_of(data, count, values_start, places), strict=True
-            ):
-                found[ids[at]] = value
-            start = end
+            values = _values_of(data, count, values_start, places)
+            found.update(zip((ids[at] for at in places), values, strict=True))
         return found
+
+    def _blocks_holding(
+        self, wanted: Sequence[int]
+    ) -> Iterator[tuple[int, Callable[[], bytes | memoryview], Sequence[int]]]:
+        """Each block whose id range holds some of ``wanted`` (ascending): its
+        postings, how to read its data, and those of ``wanted`` in its range."""
+        start = 0
+        for count, last_id, read in self._blocks():
+            if start == len(wanted):
+                return
+            end = bisect.bisect_right(wanted, last_id, start)
+            if end > start:
+                yield count, read, wanted[start:end]
+                start = end
 
 
 def _blocks_of(

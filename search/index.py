@@ -17,7 +17,6 @@ from whoosh import query as whoosh_query
 from whoosh.util.times import long_to_datetime
 
 from indexer.errors import QueryError, RecordNotFound
-from indexer.location import index_directory
 from indexer.manifest import open_index_storage
 from indexer.records import KINDS, Record, Source
 from indexer.report import PageWarning, Skipped
@@ -52,21 +51,6 @@ STEMS_CACHED = 65536
 """Words of the text whose stems an open index remembers, for marking matches."""
 IDS_CACHED = 65536
 """Documents whose record id an open index remembers, for breaking ties."""
-
-
-def open_index(index: str | Path | None = None, *, mmap: bool = False) -> Index:
-    """Open the index at ``index`` (default: ``$NEWSDEX_INDEX`` or the user's data folder).
-
-    A sharded index is opened whole, its shards read as one index: the same
-    hits, in the same order, with the same scores as one index of the same
-    pages.
-
-    :param mmap: let Whoosh copy the postings into memory when it opens:
-        slower to open and about twice the index size in memory, queries
-        somewhat faster (see docs/performance.md). Off by default: memory
-        that grows with the index is the wrong default for a library.
-    """
-    return Index(index_directory(index), mmap=mmap)
 
 
 class Index:
@@ -501,4 +485,4 @@ def _file_size(path: Path) -> int:
         return 0
 
 
-__all__ = ["Index", "open_index"]
+__all__ = ["Index"]

@@ -15,7 +15,8 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-from search.index import Index, open_index
+from search.index import Index
+from search.opening import open_index
 
 
 class Searchers:
