@@ -43,7 +43,7 @@ from search.index import Index, _check_arguments, _Where
 from search.options import SEARCHABLE_FIELDS, KindFilter, Match, Sort
 from search.query import MAX_EXPANSIONS, words_and_mode
 from search.ranking import PROXIMITY_WEIGHT, matching
-from search.results import COUNT_BY, CountBy, Counts, IndexStats, SearchResults
+from search.results import CountBy, IndexStats, SearchResults
 from search.top_hits import SCORE_DECIMALS
 
 if TYPE_CHECKING:
@@ -408,57 +408,22 @@ class ClusterIndex(Index):
                 return str(suggestion)
         return None
 
-    def headlines(
-        self,
-        query: str | None = None,
-        *,
-        since: DateLike | None = None,
-        until: DateLike | None = None,
-        limit: int = 20,
-        offset: int = 0,
-        site: Sites = None,
-    ) -> SearchResults:
-        if query is None or not query.strip():
-            _check_arguments("headline", "newest", limit, offset, "all")
-            every = whoosh_query.Term("kind", "headline")
-            where = _Where("headline", since, until, site)
-            ask = _Ask(None, "headline", "all", {}, ready=every)
-            return self._find(ask, where, "newest", limit, offset)
-        return self.search(
-            query,
-            kind="headline",
-            since=since,
-            until=until,
-            sort="newest",
-            limit=limit,
-            offset=offset,
-            site=site,
-        )
+    def _every_headline(self, where: _Where, limit: int, offset: int) -> SearchResults:
+        every = whoosh_query.Term("kind", "headline")
+        ask = _Ask(None, "headline", "all", {}, ready=every)
+        return self._find(ask, where, "newest", limit, offset)
 
-    def count(
-        self,
-        query: str | None = None,
-        *,
-        by: CountBy = "day",
-        kind: KindFilter = None,
-        since: DateLike | None = None,
-        until: DateLike | None = None,
-        site: Sites = None,
-        match: Match = "all",
-    ) -> Counts:
-        _check_arguments(kind, "relevance", 1, 0, match)
-        if by not in COUNT_BY:
-            raise QueryError(f"unknown count by {by!r}", hint=f"use one of {', '.join(COUNT_BY)}")
-        where = _Where(kind, since, until, site)
+    def _tally(self, query: str | None, by: CountBy, where: _Where, match: Match) -> Tally:
+        """Every worker's tally of its shards, added up."""
         if query is not None and query.strip():
-            ask = self._ask(query, kind, match)
+            ask = self._ask(query, where.kind, match)
         else:
-            ask = _Ask(query, kind, match, {})
+            ask = _Ask(query, where.kind, match, {})
         tallies: list[Tally] = self._each("tally", ask, by, where)
         total = tallies[0]
         for tally in tallies[1:]:
             total = total + tally
-        return total.counts_in_order()
+        return total
 
     def record(self, record_id: str) -> Record:
         record_id = record_id.strip()

@@ -181,9 +181,7 @@ class Index:
         """Dated headlines, newest first; all of them when there is no query."""
         if query is None or not query.strip():
             _check_arguments("headline", "newest", limit, offset, "all")
-            every = whoosh_query.Term("kind", "headline")
-            where = _Where("headline", since, until, site)
-            return self._run(None, every, where, "newest", limit, offset)
+            return self._every_headline(_Where("headline", since, until, site), limit, offset)
         return self.search(
             query,
             kind="headline",
@@ -194,6 +192,10 @@ class Index:
             offset=offset,
             site=site,
         )
+
+    def _every_headline(self, where: _Where, limit: int, offset: int) -> SearchResults:
+        every = whoosh_query.Term("kind", "headline")
+        return self._run(None, every, where, "newest", limit, offset)
 
     def count(
         self,
