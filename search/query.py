@@ -406,8 +406,8 @@ def phrase_of(parsed: whoosh_query.Query) -> Phrase | None:
     an OR of phrases in several (as the parser makes an unfielded one), each
     with Whoosh's default slop (words one right after another). ``None`` for
     any other query."""
-    phrases = parsed.subqueries if type(parsed) is whoosh_query.Or else [parsed]
-    if parsed.boost != 1 or (type(parsed) is whoosh_query.Or and (parsed.scale or parsed.minmatch)):
+    phrases = _alternatives(parsed)
+    if phrases is None:
         return None
     found: Phrase = []
     for phrase in phrases:
@@ -427,12 +427,11 @@ def any_words_of(parsed: whoosh_query.Query) -> Words | None:
     """The words of an OR of terms, as ``match="any"`` makes it of plain words
     (or a typed ``a OR b``): each word the (field, term) pairs of one term text,
     in the order the query first names them. ``None`` for any other query."""
-    if type(parsed) is not whoosh_query.Or or parsed.boost != 1:
-        return None
-    if parsed.scale or parsed.minmatch:
+    terms = _alternatives(parsed) if type(parsed) is whoosh_query.Or else None
+    if terms is None:
         return None
     words: dict[str, list[tuple[str, str]]] = {}
-    for term in parsed.subqueries:
+    for term in terms:
         if type(term) is not whoosh_query.Term or term.boost != 1:
             return None
         if term.fieldname not in SEARCHABLE_FIELDS or not isinstance(term.text, str):
@@ -454,8 +453,8 @@ def words_of(parsed: whoosh_query.Query) -> Words | None:
         return None
     words = []
     for part in parts:
-        alternatives = part.subqueries if type(part) is whoosh_query.Or else [part]
-        if part.boost != 1 or (type(part) is whoosh_query.Or and (part.scale or part.minmatch)):
+        alternatives = _alternatives(part)
+        if alternatives is None:
             return None
         word = []
         for term in alternatives:
@@ -468,6 +467,17 @@ def words_of(parsed: whoosh_query.Query) -> Words | None:
             return None  # several terms of one field: how Whoosh adds them up matters
         words.append(word)
     return words
+
+
+def _alternatives(query: whoosh_query.Query) -> list[whoosh_query.Query] | None:
+    """The parts of a plain OR (of any other query: the query itself); ``None``
+    for a boosted query or an OR that weighs its parts (``scale``, ``minmatch``),
+    which Whoosh scores otherwise than a sum."""
+    if query.boost != 1:
+        return None
+    if type(query) is not whoosh_query.Or:
+        return [query]
+    return None if query.scale or query.minmatch else list(query.subqueries)
 
 
 def positive_terms(parsed: whoosh_query.Query, reader: Any) -> dict[str, frozenset[str]]:

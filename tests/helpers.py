@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from click.testing import CliRunner, Result
@@ -40,9 +40,15 @@ def require_data(path: Path) -> Path:
     if path.is_file():
         return path
     reason = f"needs {os.path.relpath(path, PROJECT_ROOT)} (see README, Benchmarks and test data)"
+    _missing(reason, "missing data")
+
+
+def _missing(reason: str, what: str) -> NoReturn:
+    """Skip (the test, or the module that calls this at import), or fail under
+    ``CI``, which must run every test."""
     if "CI" in os.environ:
-        pytest.fail(f"{reason}; CI is set, so missing data fails", pytrace=False)
-    pytest.skip(reason)
+        pytest.fail(f"{reason}; CI is set, so {what} fails", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
 
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -55,10 +61,7 @@ def require_module(name: str, extra: str) -> None:
     which CI installs, brings it)."""
     if importlib.util.find_spec(name) is not None:
         return
-    reason = f"needs {name}: pip install -e '.[{extra}]'"
-    if "CI" in os.environ:
-        pytest.fail(f"{reason}; CI is set, so a missing package fails", pytrace=False)
-    pytest.skip(reason, allow_module_level=True)
+    _missing(f"needs {name}: pip install -e '.[{extra}]'", "a missing package")
 
 
 def require_chromium() -> tuple[Path, Path]:
@@ -70,9 +73,7 @@ def require_chromium() -> tuple[Path, Path]:
         f"needs {CHROMIUM} and {CHROMEDRIVER}: as root, "
         "apt-get update && apt-get install -y chromium chromium-driver"
     )
-    if "CI" in os.environ:
-        pytest.fail(f"{reason}; CI is set, so a missing browser fails", pytrace=False)
-    pytest.skip(reason)
+    _missing(reason, "a missing browser")
 
 
 def write_page(folder: Path, name: str, text: str) -> Path:
