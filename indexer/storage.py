@@ -18,13 +18,14 @@ import os
 import pickle
 import struct
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.columns import VarBytesColumn
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.formats import Existence
@@ -33,10 +34,10 @@ from whoosh.reading import TermNotFound
 from indexer import analysis
 from indexer.codec import CompactPositions
 from indexer.errors import IndexDamaged, IndexNotFound, NotAnIndex
-from indexer.records import Article, Footer, Headline, Record, Source
+from indexer.records import Article, Footer, Headline, Kind, Record, Source
 from indexer.version import __version__
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 """Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
 
 MARKER_FILE = "newsdex.json"
@@ -70,6 +71,22 @@ def _text_field(analyzer: Any) -> TEXT:
     return field
 
 
+class _PageKey(STORED):  # type: ignore[misc]
+    """A page document's key (its path or url): stored, and kept in a column as
+    well, so a hit names its pages without unpickling each page's whole
+    stored document, bookkeeping and all."""
+
+    column_type = VarBytesColumn()
+
+    def to_column_value(self, value: str) -> bytes:
+        # A file name that is not UTF-8 holds lone surrogates (Python's
+        # surrogateescape): kept as they are, as the stored field keeps them.
+        return value.encode("utf-8", "surrogatepass")
+
+    def from_column_value(self, value: bytes) -> str:
+        return value.decode("utf-8", "surrogatepass")
+
+
 def build_schema() -> Schema:
     """The fields of every document, records and pages alike."""
     # Words of any script, stemmed by their script (indexer.analysis): the
@@ -92,7 +109,7 @@ def build_schema() -> Schema:
         # site, its key (path or url) and its bookkeeping as JSON.
         records=_records_field(),
         page_site=ID,
-        page=STORED,
+        page=_PageKey(),
         data=STORED,
     )
 
@@ -177,6 +194,18 @@ def document_to_record(fields: dict[str, Any], sources: tuple[Source, ...] = ())
     return Footer(tuple(lines.split("\n")) if lines else (), sources, id=fields["id"])
 
 
+def record_heading(fields: dict[str, Any]) -> tuple[str, Kind, str, datetime | None]:
+    """A record's id, kind, title and date from its stored document, without
+    making the whole record (a hit needs no more, and splitting an article
+    into paragraphs cost a tenth of a hit)."""
+    kind: Kind = fields["kind"]
+    if kind == "footer":
+        return fields["id"], kind, document_to_record(fields).title, None
+    published = fields.get("published")
+    when = published.replace(tzinfo=UTC) if published is not None else None
+    return fields["id"], kind, fields["title"], when
+
+
 def page_document_id(key: str) -> str:
     """A page document's id: short, as a page's key (a path or url) may be long."""
     digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8)
@@ -243,15 +272,36 @@ def document_to_page(fields: dict[str, Any], *, with_records: bool = True) -> Pa
 def pages_of(searcher: Any, record_id: str) -> Iterator[int]:
     """Document numbers of the (live) pages that yield the record.
 
-    Read from the reader's postings, not through a query: that sets up a
-    scorer for each segment, for every hit shown.
+    Read segment by segment from the term dictionary, not through a query
+    (that sets up a scorer for each segment) nor through a posting list when
+    the record is on one page there, as most are: the dictionary entry names
+    that page.
     """
-    reader = searcher.reader()
-    try:
-        postings = reader.postings("records", record_id)
-    except TermNotFound:
-        return iter(())
-    return iter(postings.all_ids())
+    found: list[int] = []
+    for leaf, offset in searcher.reader().leaf_readers():
+        try:
+            info = leaf.term_info("records", record_id)
+        except TermNotFound:
+            continue
+        if info.doc_frequency() == 1:
+            numbers: Iterable[int] = (info.min_id(),)
+        else:
+            numbers = leaf.postings("records", record_id).all_ids()
+        found.extend(offset + number for number in numbers if not leaf.is_deleted(number))
+    return iter(found)
+
+
+def page_keys(searcher: Any) -> Callable[[int], str]:
+    """The key of a page document, by its number: read from the page column,
+    which is opened on the first call."""
+    column: list[Any] = []
+
+    def key(number: int) -> str:
+        if not column:
+            column.append(searcher.reader().column_reader("page", translate=True))
+        return str(column[0][number])
+
+    return key
 
 
 def open_storage(directory: Path, *, mmap: bool = False) -> whoosh_index.FileIndex:

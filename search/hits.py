@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from indexer.segment import MAX_TITLE_CHARACTERS
-from indexer.storage import document_to_record, pages_of, sites_of_document
+from indexer.storage import pages_of, record_heading, sites_of_document
 from search.matches import match_spans
 from search.results import Hit
 from search.snippets import lead, make_snippet, whole_snippet
@@ -22,32 +22,36 @@ def make_hit(
     score: float | None,
     terms: dict[str, frozenset[str]],
     stems: Callable[[str], tuple[str, ...]],
+    page_key: Callable[[int], str],
 ) -> Hit:
+    """The hit of document ``number``: ``terms`` are the query's terms by field
+    (``search.query.positive_terms``), ``stems`` the analyzer's stems of a word
+    and ``page_key`` a page document's key (``indexer.storage.page_keys``)."""
     fields = searcher.stored_fields(number)
-    record = document_to_record(fields)
+    record_id, kind, title, published = record_heading(fields)
     sources: list[str] = []
     pages = 0
-    for number in pages_of(searcher, record.id):
+    for page in pages_of(searcher, record_id):
         pages += 1
         if len(sources) < MAX_HIT_SOURCES:
-            sources.append(searcher.stored_fields(number)["page"])
-    if record.kind == "headline":
-        spans = match_spans(record.title, terms["title"], stems)
-        if len(record.title) <= MAX_TITLE_CHARACTERS:
-            snippet = whole_snippet(record.title, spans)
+            sources.append(page_key(page))
+    if kind == "headline":
+        spans = match_spans(title, terms["title"], stems)
+        if len(title) <= MAX_TITLE_CHARACTERS:
+            snippet = whole_snippet(title, spans)
         else:  # a page's text run into its ticker: no hit prints more than a snippet
-            snippet = make_snippet(record.title, spans, terms=spans)
+            snippet = make_snippet(title, spans, terms=spans)
     else:
-        field = "body" if record.kind == "article" else "boilerplate"
+        field = "body" if kind == "article" else "boilerplate"
         text = fields.get(field, "")
         spans = match_spans(text, terms[field], stems)
         snippet = make_snippet(text, spans, terms=spans)
     return Hit(
-        record.id,
-        record.kind,
+        record_id,
+        kind,
         None if score is None else float(score),
-        lead(record.title, MAX_TITLE_CHARACTERS),
-        record.published,
+        lead(title, MAX_TITLE_CHARACTERS),
+        published,
         tuple(sources),
         snippet,
         pages,

@@ -25,6 +25,7 @@ from indexer.storage import (
     check_marker,
     document_to_page,
     document_to_record,
+    page_keys,
     pages_of,
 )
 from search import top_hits
@@ -85,6 +86,7 @@ class Index:
         self._filters = Filters(searcher)
         self._speller = Speller(searcher, self._analyzer)
         self._dates = DateColumn(searcher)
+        self._page_key = page_keys(searcher)
 
     def _stored_id(self, number: int) -> str:
         """The record id of a document: the key that breaks ties in every order."""
@@ -415,7 +417,14 @@ class Index:
         """The hits of these (document, score) pairs, with their snippets."""
         terms = positive_terms(parsed, self._searcher.reader())
         hits = tuple(
-            make_hit(self._searcher, number, score if scored else None, terms, self._stems_of)
+            make_hit(
+                self._searcher,
+                number,
+                score if scored else None,
+                terms,
+                self._stems_of,
+                self._page_key,
+            )
             for number, score in found
         )
         return SearchResults(query, total, offset, hits)
