@@ -16,8 +16,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from indexer.errors import NewsdexError, NothingIndexed
+from indexer.limits import MAX_PAGE_BYTES
 from indexer.location import bundled_seeds, index_directory
-from indexer.pages import MAX_PAGE_BYTES, DumpFields, InputFile, find_inputs
+from indexer.pages import DumpFields, InputFile, find_inputs
 from indexer.records import Kind, Record
 from indexer.report import IndexReport, Skipped
 from indexer.run import IndexRun, PathLike, Progress, split_files

@@ -18,14 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from indexer.limits import MAX_PAGE_BYTES
 from indexer.report import Skipped
 from indexer.sites import site_name, site_of_url
 from indexer.timestamps import UnreadableDate, parse_timestamp
 
 PAGE_SUFFIX = ".txt"
 DUMP_SUFFIXES = (".jsonl", ".jsonl.gz", ".json.gz")
-MAX_PAGE_BYTES = 50 * 1024 * 1024
-"""Pages larger than this are skipped by default: no real news page comes near it."""
 
 _BINARY_SNIFF_BYTES = 8192
 _MOSTLY = 0.25

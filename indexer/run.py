@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from indexer.limits import MAX_PAGE_BYTES
 from indexer.pages import (
-    MAX_PAGE_BYTES,
     DumpFields,
     InputFile,
     Page,

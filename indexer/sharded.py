@@ -47,6 +47,7 @@ from indexer.errors import (
     NotAnIndex,
     NothingIndexed,
 )
+from indexer.limits import MAX_PAGE_BYTES
 from indexer.location import bundled_seeds
 from indexer.manifest import (
     MANIFEST_FILE,
@@ -59,7 +60,7 @@ from indexer.manifest import (
     shard_of,
     write_manifest,
 )
-from indexer.pages import MAX_PAGE_BYTES, DumpFields, InputFile, Page, find_inputs
+from indexer.pages import DumpFields, InputFile, Page, find_inputs
 from indexer.records import KINDS, Kind, Record
 from indexer.report import IndexReport, PageWarning, Skipped
 from indexer.run import IndexRun, PathLike, Progress

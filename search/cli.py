@@ -7,11 +7,9 @@ result. Exit status follows grep: 0 found, 1 nothing found, 2 error.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 import math
 import os
-import shutil
 import sys
 import time
 import urllib.parse
@@ -23,7 +21,7 @@ import click
 
 import indexer
 from indexer.errors import NewsdexError
-from indexer.pages import MAX_PAGE_BYTES
+from indexer.limits import MAX_PAGE_BYTES
 from search import render
 from search.options import SORTS
 from search.results import COUNT_BY, SearchResults
@@ -244,6 +242,8 @@ def _query_words(ctx: click.Context, param: click.Parameter, words: tuple[str, .
             known = [option for found in ctx.command.params for option in found.opts]
             if name in known:  # given after `--`, where only query words go
                 raise click.UsageError(f"{name} comes after '--': put options before it", ctx)
+            import difflib  # only for a mistyped option
+
             close = difflib.get_close_matches(name, known, n=1)
             raise click.NoSuchOption(name, possibilities=close, ctx=ctx)
     return " ".join(words)
@@ -589,6 +589,8 @@ def count(
     if as_json:
         _echo_lines(render.json_line(row) for row in render.counts_json(counts))
     else:
+        import shutil  # only for the timeline
+
         width = shutil.get_terminal_size().columns
         chart = render.counts_chart(counts, min(width, 100), _use_color(color))
         if chart:
