@@ -28,6 +28,7 @@ from indexer.storage import (
     INDEX_NAME,
     PAGE_KIND,
     PageEntry,
+    document_number,
     document_to_page,
     joined_sites,
     page_document_id,
@@ -235,15 +236,13 @@ class IndexSession:
 
     def _committed_document(self, record_id: str) -> dict[str, Any] | None:
         """The record's stored fields in the index as it was when the run began."""
-        if not self._indexed(record_id):
-            return None
-        fields: dict[str, Any] = self._searcher.document(id=record_id)
-        return fields
+        number = None if self._empty else document_number(self._searcher, record_id)
+        return None if number is None else dict(self._searcher.stored_fields(number))
 
     def keep_page(self, key: str, mtime_ns: int) -> None:
         """A page file touched, its content unchanged: remember its new time."""
         with self._disk_errors():
-            number = self._searcher.document_number(id=page_document_id(key))
+            number = document_number(self._searcher, page_document_id(key))
             if number is None:
                 raise KeyError(f"the index has no page {key}")
             page = document_to_page(self._searcher.stored_fields(number))
@@ -401,19 +400,11 @@ class IndexSession:
         except OSError as error:
             raise write_error(self.directory, error) from error
 
-    def _indexed(self, record_id: str) -> bool:
-        """Whether the committed index holds the record."""
-        if self._empty or ("id", record_id) not in self._searcher.reader():
-            # Most records of a new page are new, and the term dictionary says
-            # so without reading postings (a deleted record's id stays in it).
-            return False
-        return self._searcher.document_number(id=record_id) is not None
-
     def _forget_page(self, key: str, *, orphans: bool = True) -> None:
         """Delete a page's document; its records become candidates for removal."""
         if self._empty:
             return
-        number = self._searcher.document_number(id=page_document_id(key))
+        number = document_number(self._searcher, page_document_id(key))
         if number is None:
             return
         if orphans:

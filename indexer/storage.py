@@ -270,25 +270,40 @@ def document_to_page(fields: dict[str, Any], *, with_records: bool = True) -> Pa
 
 
 def pages_of(searcher: Any, record_id: str) -> Iterator[int]:
-    """Document numbers of the (live) pages that yield the record.
+    """Document numbers of the (live) pages that yield the record."""
+    return iter(
+        offset + number
+        for leaf, offset in searcher.reader().leaf_readers()
+        for number in _live_documents(leaf, "records", record_id)
+    )
 
-    Read segment by segment from the term dictionary, not through a query
-    (that sets up a scorer for each segment) nor through a posting list when
-    the record is on one page there, as most are: the dictionary entry names
-    that page.
-    """
-    found: list[int] = []
+
+def document_number(searcher: Any, document_id: str) -> int | None:
+    """The number of the live document with this id (a record's, or a page's
+    :func:`page_document_id`), or ``None``."""
     for leaf, offset in searcher.reader().leaf_readers():
-        try:
-            info = leaf.term_info("records", record_id)
-        except TermNotFound:
-            continue
-        if info.doc_frequency() == 1:
-            numbers: Iterable[int] = (info.min_id(),)
-        else:
-            numbers = leaf.postings("records", record_id).all_ids()
-        found.extend(offset + number for number in numbers if not leaf.is_deleted(number))
-    return iter(found)
+        for number in _live_documents(leaf, "id", document_id):
+            return int(offset + number)
+    return None
+
+
+def _live_documents(leaf: Any, field: str, text: str) -> Iterable[int]:
+    """The segment's live documents holding the term, ascending.
+
+    Read from the term dictionary, not through a query (Whoosh's
+    ``document_number`` and ``documents`` set one up, with a scorer, for each
+    segment), and not even from the posting list when one document holds the
+    term, as for most record ids and most records' pages: the dictionary
+    entry names that document.
+    """
+    try:
+        info = leaf.term_info(field, text)
+    except TermNotFound:
+        return ()
+    if info.doc_frequency() == 1:
+        number = info.min_id()
+        return () if leaf.is_deleted(number) else (number,)
+    return leaf.postings(field, text).all_ids()  # type: ignore[no-any-return]
 
 
 def page_keys(searcher: Any) -> Callable[[int], str]:

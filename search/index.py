@@ -23,6 +23,7 @@ from indexer.report import PageWarning, Skipped
 from indexer.storage import (
     PAGE_KIND,
     check_marker,
+    document_number,
     document_to_page,
     document_to_record,
     page_keys,
@@ -260,7 +261,8 @@ class Index:
     def record(self, record_id: str) -> Record:
         """The whole record with this id, with every page (and line) it was seen on."""
         record_id = record_id.strip()
-        fields = self._searcher.document(id=record_id)
+        number = document_number(self._searcher, record_id) if record_id else None
+        fields = None if number is None else self._searcher.stored_fields(number)
         if fields is None or fields["kind"] == PAGE_KIND:
             raise RecordNotFound(
                 f"no record with id {record_id!r}",

@@ -90,3 +90,28 @@ def test_a_posting_list_read_whole_or_at_some_ids_gives_what_stepping_through_gi
         wanted = [number for number in range(max(expected) + 2) if number % 7 == 0]
         found = reader.postings("body", "minist").weights_at(wanted)
         assert found == {number: expected[number] for number in wanted if number in expected}
+
+
+def test_the_term_dictionary_gives_every_entry_whoosh_reads_and_none_it_lacks(
+    tmp_path: Path,
+) -> None:
+    # newsdex walks Whoosh's on-disk hash table itself, with positioned reads:
+    # each term's entry must be the bytes Whoosh's own reader gives, with the
+    # segment's file read or mapped.
+    pages = tmp_path / "pages"
+    for number in range(120):
+        write_page(
+            pages, f"{number:03}.txt", f"Caption {number}\n\nWord{number} and more {number}.\n"
+        )
+    indexer.index_paths([pages])
+    for mmap in (False, True):
+        with search.open_index(mmap=mmap) as index:
+            for leaf, _ in index._searcher.reader().leaf_readers():
+                terms = leaf._terms
+                keys = [terms._keycoder(field, text) for field, text in terms.terms()]
+                assert len(keys) > 500
+                absent = [key + b"-absent" for key in keys[:50]]
+                for key in keys + absent:
+                    whoosh_entry = terms._tindex.get(key)
+                    expected = None if whoosh_entry is None else bytes(whoosh_entry)
+                    assert terms._read_entry(key) == expected
