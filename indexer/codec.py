@@ -21,6 +21,7 @@ import bisect
 import functools
 import itertools
 import os
+import pickle
 import struct
 import sys
 import zlib
@@ -32,6 +33,7 @@ from typing import Any
 from whoosh.codec.whoosh3 import (
     COMPRESSION_MIN_SIZE,
     LENGTHS_COLUMN,
+    STORED_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3LeafMatcher,
@@ -654,6 +656,32 @@ class NewsdexPerDocReader(W3PerDocReader):  # type: ignore[misc]
     def __init__(self, storage: Any, segment: Any) -> None:
         super().__init__(storage, segment)
         self._length_codes: dict[str, bytes | None] = {}
+        self._stored: Callable[[int], dict[str, Any]] | None = None
+
+    def stored_fields(self, docnum: int) -> dict[str, Any]:
+        """A document's stored fields, as Whoosh stores them (a pickled dict,
+        compressed, in a column), read with one positioned read: Whoosh's
+        column readers take five layers of objects to the same bytes."""
+        if self._stored is None:
+            self._stored = self._stored_reader()
+        return self._stored(docnum)
+
+    def _stored_reader(self) -> Callable[[int], dict[str, Any]]:
+        column = self._cached_reader("_stored", STORED_COLUMN)
+        if column is None:
+            return lambda docnum: {}
+        compressed = column._child  # PickleColumn over CompressedBytesColumn
+        offsets, lengths, base = compressed._offsets, compressed._lengths, compressed._basepos
+        get, decompress = _positioned_reads(compressed._dbfile), compressed._decompress
+
+        def stored(docnum: int) -> dict[str, Any]:
+            length = lengths[docnum]
+            if not length:
+                return {}
+            fields: dict[str, Any] = pickle.loads(decompress(get(base + offsets[docnum], length)))
+            return fields or {}
+
+        return stored
 
     def length_codes(self, fieldname: str) -> bytes | None:
         """The field's length code (Whoosh's one byte) of every document, or

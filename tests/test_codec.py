@@ -8,6 +8,7 @@ from pathlib import Path
 from helpers import write_page
 from hypothesis import given
 from hypothesis import strategies as st
+from whoosh.codec.whoosh3 import W3PerDocReader
 
 import indexer
 import search
@@ -115,3 +116,20 @@ def test_the_term_dictionary_gives_every_entry_whoosh_reads_and_none_it_lacks(
                     whoosh_entry = terms._tindex.get(key)
                     expected = None if whoosh_entry is None else bytes(whoosh_entry)
                     assert terms._read_entry(key) == expected
+
+
+def test_stored_fields_are_what_whoosh_reads(tmp_path: Path) -> None:
+    # newsdex reads a document's stored fields with one positioned read, where
+    # Whoosh goes through its column readers: the same dict for every document.
+    pages = tmp_path / "pages"
+    for number in range(60):
+        write_page(pages, f"{number:03}.txt", f"Caption {number}\n\nBody {number}.\n")
+    indexer.index_paths([pages])
+    for mmap in (False, True):
+        with search.open_index(mmap=mmap) as index:
+            for leaf, _ in index._searcher.reader().leaf_readers():
+                perdoc = leaf._perdoc
+                for number in range(leaf.doc_count_all()):
+                    expected = W3PerDocReader.stored_fields(perdoc, number)
+                    assert expected
+                    assert perdoc.stored_fields(number) == expected
