@@ -576,8 +576,8 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
 
     Running one query word looks its entry up three or four times in each
     segment (is it there, its statistics, its postings), and a hit looks up
-    its record in each segment's ``records``: keeping the entries saves all
-    but the first. The first walks Whoosh's on-disk hash table (the same
+    its record in each segment's ``records``: keeping the entries, parsed,
+    saves all but the first. The first walks Whoosh's on-disk hash table (the same
     table, read the same way as ``HashReader.ranges_for_key``), each read a
     positioned read of the file: Whoosh's make four reads a lookup, each a
     seek and a read through three layers of file objects, about four times
@@ -586,8 +586,14 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
 
     def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
         super().__init__(codec, dbfile, length, postfile)
-        self._entry = functools.lru_cache(maxsize=TERMS_CACHED)(self._read_entry)
+        self._info = functools.lru_cache(maxsize=TERMS_CACHED)(self._read_info)
         self._get = _positioned_reads(dbfile)
+
+    def _read_info(self, key: bytes) -> Any:
+        """The term's info, or ``None``; kept parsed: a term in one document
+        has its posting pickled in its entry, unpickled on each parse."""
+        entry = self._read_entry(key)
+        return None if entry is None else W3TermInfo.from_bytes(entry)
 
     def _read_entry(self, key: bytes) -> bytes | None:
         table = self._tindex
@@ -616,7 +622,7 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
         return None
 
     def __contains__(self, term: tuple[str, bytes]) -> bool:
-        return self._entry(self._keycoder(*term)) is not None
+        return self._info(self._keycoder(*term)) is not None
 
     def term_info(self, fieldname: str, tbytes: bytes) -> Any:
         try:
@@ -632,10 +638,10 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
 
     def _known(self, fieldname: str, tbytes: bytes) -> Any:
         """The term's info; KeyError if absent, as Whoosh's readers expect here."""
-        entry = self._entry(self._keycoder(fieldname, tbytes))
-        if entry is None:
+        info = self._info(self._keycoder(fieldname, tbytes))
+        if info is None:
             raise KeyError((fieldname, tbytes))
-        return W3TermInfo.from_bytes(entry)
+        return info
 
 
 LENGTH_OF_CODE = [0, *(byte_to_length(code) for code in range(1, 256))]
