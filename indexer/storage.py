@@ -37,7 +37,7 @@ from indexer.errors import IndexDamaged, IndexNotFound, NotAnIndex
 from indexer.records import Article, Footer, Headline, Kind, Record, Source
 from indexer.version import __version__
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 """Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
 
 MARKER_FILE = "newsdex.json"
@@ -93,7 +93,9 @@ def build_schema() -> Schema:
     # analyzer's classes are pickled into the index by module path.
     stemming = analysis.analyzer()
     return Schema(
-        id=ID(unique=True, stored=True),
+        # In a column too: ties between hits are broken by id, read from there
+        # without unpickling the documents' stored fields.
+        id=ID(unique=True, stored=True, sortable=True),
         kind=ID(stored=True),
         # Weighed against the body at query time (search.ranking.TITLE_WEIGHT),
         # not here: an index-time boost would be baked into every posting.
@@ -306,17 +308,27 @@ def _live_documents(leaf: Any, field: str, text: str) -> Iterable[int]:
     return leaf.postings(field, text).all_ids()  # type: ignore[no-any-return]
 
 
+def document_ids(searcher: Any) -> Callable[[int], str]:
+    """The id of a document, by its number (from the id column)."""
+    return _column_values(searcher, "id")
+
+
 def page_keys(searcher: Any) -> Callable[[int], str]:
-    """The key of a page document, by its number: read from the page column,
-    which is opened on the first call."""
+    """The key of a page document, by its number (from the page column)."""
+    return _column_values(searcher, "page")
+
+
+def _column_values(searcher: Any, fieldname: str) -> Callable[[int], str]:
+    """A field's value in a document, by the document's number: read from the
+    field's column, which is opened on the first call."""
     column: list[Any] = []
 
-    def key(number: int) -> str:
+    def value(number: int) -> str:
         if not column:
-            column.append(searcher.reader().column_reader("page", translate=True))
+            column.append(searcher.reader().column_reader(fieldname, translate=True))
         return str(column[0][number])
 
-    return key
+    return value
 
 
 def open_storage(directory: Path, *, mmap: bool = False) -> whoosh_index.FileIndex:

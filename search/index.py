@@ -24,6 +24,7 @@ from indexer.report import PageWarning, Skipped
 from indexer.storage import (
     PAGE_KIND,
     check_marker,
+    document_ids,
     document_number,
     document_to_page,
     document_to_record,
@@ -90,10 +91,11 @@ class Index:
         self._speller = Speller(searcher, self._analyzer)
         self._dates = DateColumn(searcher)
         self._page_key = page_keys(searcher)
+        self._ids = document_ids(searcher)
 
     def _stored_id(self, number: int) -> str:
         """The record id of a document: the key that breaks ties in every order."""
-        return str(self._searcher.stored_fields(number)["id"])
+        return self._ids(number)
 
     def __enter__(self) -> Index:
         return self
