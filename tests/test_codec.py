@@ -133,3 +133,49 @@ def test_stored_fields_are_what_whoosh_reads(tmp_path: Path) -> None:
                     expected = W3PerDocReader.stored_fields(perdoc, number)
                     assert expected
                     assert perdoc.stored_fields(number) == expected
+
+
+def test_byte_columns_give_what_whoosh_reads(tmp_path: Path) -> None:
+    # A hit names its pages and breaks ties by id from columns, read as slices
+    # of the mapped file: the same bytes as Whoosh's column reader, for every
+    # document, ids and page names alike (and a page name that is not UTF-8).
+    pages = tmp_path / "pages"
+    for number in range(40):
+        write_page(pages, f"{number:03}.txt", f"Caption {number}\n\nBody {number}.\n")
+    (pages / "caf\udce9.txt").write_bytes(b"Caption odd\n\nBody odd.\n")
+    indexer.index_paths([pages])
+    for mmap in (False, True):
+        with search.open_index(mmap=mmap) as index:
+            for leaf, _ in index._searcher.reader().leaf_readers():
+                perdoc = leaf._perdoc
+                for field in ("id", "page"):
+                    column = leaf.schema[field].column_type
+                    ours = perdoc.column_reader(field, column)
+                    whoosh = W3PerDocReader.column_reader(perdoc, field, column)
+                    values = [ours[number] for number in range(leaf.doc_count_all())]
+                    assert values == [whoosh[number] for number in range(leaf.doc_count_all())]
+                    assert any(values)
+
+
+def test_posting_lists_read_through_the_mapped_file_match_whooshs_reads(tmp_path: Path) -> None:
+    # The postings file is read with positioned reads (a slice of the mapped
+    # file): every word's list gives the ids and weights Whoosh's file gives.
+    pages = tmp_path / "pages"
+    for number in range(150):
+        write_page(pages, f"{number:03}.txt", f"Caption\n\nCommon words here, {number} again.\n")
+    indexer.index_paths([pages])
+    with search.open_index() as index:
+        for leaf, _ in index._searcher.reader().leaf_readers():
+            terms = leaf._terms
+            mapped, whoosh_file = terms._postfile, terms._postfile._file
+            assert mapped.get is not whoosh_file.get
+            compared = 0
+            for field, text in [("body", b"common"), ("body", b"word"), ("title", b"caption")]:
+                info = terms.term_info(field, text)
+                if info.is_inlined():
+                    continue
+                offset, length = info.extent()
+                length = length[0] if isinstance(length, tuple) else length  # Whoosh's 1-tuple
+                assert bytes(mapped.get(offset, length)) == bytes(whoosh_file.get(offset, length))
+                compared += 1
+            assert compared >= 2
