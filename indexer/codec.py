@@ -35,7 +35,6 @@ from typing import Any
 from whoosh.codec.whoosh3 import (
     COMPRESSION_MIN_SIZE,
     LENGTHS_COLUMN,
-    STORED_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
     W3LeafMatcher,
@@ -600,14 +599,35 @@ class _MappedReads:
 
 
 class _VarBytesValues(VarBytesColumn.Reader):  # type: ignore[misc]
-    """Whoosh's reader of a column of byte strings (the page keys), each value
-    one slice of the mapped file: Whoosh's takes four layers of objects, a
-    seek and a read, and a hit names up to ten pages."""
+    """Whoosh's reader of a column of byte strings (stored fields, page names,
+    ids), each value one slice of the mapped file, where Whoosh's reader takes
+    four layers of objects, a seek and a read."""
 
-    def __init__(self, reader: Any) -> None:
-        # The offsets and lengths Whoosh's reader has read, not read again.
-        self.__dict__.update(reader.__dict__)
-        self._get = _positioned_reads(self._dbfile)
+    def __init__(self, dbfile: Any, basepos: int, length: int, doccount: int) -> None:
+        super().__init__(dbfile, basepos, length, doccount)
+        self._get = _positioned_reads(dbfile)
+
+    def _read_offsets_and_lengths(self) -> None:
+        # Whoosh's layout, read as Whoosh reads it; but a column written
+        # without offsets (a segment of fewer than 32,768 documents) has them
+        # summed in C, where Whoosh's loop took milliseconds a column, on
+        # every opening of the index.
+        dbfile, doccount = self._dbfile, self._doccount
+        last = self._basepos + self._length - 1
+        lengths_code = chr(dbfile.get_byte(last))
+        offsets = None
+        if lengths_code == "X":  # the offsets were written
+            lengths_code = chr(dbfile.get_byte(last - 2))
+            offsets_code = chr(dbfile.get_byte(last - 1))
+            last = last - 2 - doccount * struct.calcsize(offsets_code)
+            offsets = dbfile.get_array(last, offsets_code, doccount)
+        lengths = dbfile.get_array(
+            last - doccount * struct.calcsize(lengths_code), lengths_code, doccount
+        )
+        self._lengths = lengths
+        self._offsets = (
+            array("L", itertools.accumulate(lengths, initial=0)) if offsets is None else offsets
+        )
 
     def __getitem__(self, docnum: int) -> bytes:
         length = self._lengths[docnum]
@@ -711,8 +731,15 @@ class NewsdexPerDocReader(W3PerDocReader):  # type: ignore[misc]
         self._stored: Callable[[int], dict[str, Any]] | None = None
 
     def column_reader(self, fieldname: str, column: Any) -> Any:
-        reader = super().column_reader(fieldname, column)
-        return _VarBytesValues(reader) if type(reader) is VarBytesColumn.Reader else reader
+        if type(column) is not VarBytesColumn:
+            return super().column_reader(fieldname, column)
+        return _VarBytesValues(*self._column_file(fieldname), self._doccount)
+
+    def _column_file(self, fieldname: str) -> tuple[Any, int, int]:
+        """The column's file, where its data starts and its length (Whoosh's)."""
+        if fieldname not in self._colfiles:
+            self._colfiles[fieldname] = self._get_column_file(fieldname)
+        return self._colfiles[fieldname]  # type: ignore[no-any-return]
 
     def stored_fields(self, docnum: int) -> dict[str, Any]:
         """A document's stored fields, as Whoosh stores them (a pickled dict,
@@ -723,18 +750,16 @@ class NewsdexPerDocReader(W3PerDocReader):  # type: ignore[misc]
         return self._stored(docnum)
 
     def _stored_reader(self) -> Callable[[int], dict[str, Any]]:
-        column = self._cached_reader("_stored", STORED_COLUMN)
-        if column is None:
+        if not self.has_column("_stored"):
             return lambda docnum: {}
-        compressed = column._child  # PickleColumn over CompressedBytesColumn
-        offsets, lengths, base = compressed._offsets, compressed._lengths, compressed._basepos
-        get, decompress = _positioned_reads(compressed._dbfile), compressed._decompress
+        # Whoosh's STORED_COLUMN: a pickle, compressed with zlib, in a byte column.
+        column = _VarBytesValues(*self._column_file("_stored"), self._doccount)
 
         def stored(docnum: int) -> dict[str, Any]:
-            length = lengths[docnum]
-            if not length:
+            compressed = column[docnum]
+            if not compressed:
                 return {}
-            fields: dict[str, Any] = pickle.loads(decompress(get(base + offsets[docnum], length)))
+            fields: dict[str, Any] = pickle.loads(zlib.decompress(compressed))
             return fields or {}
 
         return stored

@@ -9,10 +9,12 @@ from helpers import write_page
 from hypothesis import given
 from hypothesis import strategies as st
 from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.columns import VarBytesColumn
+from whoosh.filedb.filestore import FileStorage
 
 import indexer
 import search
-from indexer.codec import CompactPositions, decode_block, encode_block
+from indexer.codec import CompactPositions, _VarBytesValues, decode_block, encode_block
 
 # Document numbers, any gaps (deltas of 1 byte to 4 bytes), as Whoosh passes them.
 BLOCK_IDS = st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=128, unique=True).map(sorted)
@@ -179,3 +181,21 @@ def test_posting_lists_read_through_the_mapped_file_match_whooshs_reads(tmp_path
                 assert bytes(mapped.get(offset, length)) == bytes(whoosh_file.get(offset, length))
                 compared += 1
             assert compared >= 2
+
+
+def test_a_byte_column_reads_the_same_with_or_without_its_offsets_written(tmp_path: Path) -> None:
+    # Whoosh writes a column's offsets only past 32,768 documents, else the
+    # reader sums the lengths: both layouts give back every value.
+    values = [b"", b"one", b"\xff" * 300, b"", b"last"]
+    storage = FileStorage(str(tmp_path))
+    for cutoff in (0, 2**15):
+        name = f"column-{cutoff}"
+        with storage.create_file(name) as output:
+            writer = VarBytesColumn(write_offsets_cutoff=cutoff).writer(output)
+            for number, value in enumerate(values):
+                if value:
+                    writer.add(number, value)
+            writer.finish(len(values))
+        with storage.open_file(name) as stored:
+            column = _VarBytesValues(stored, 0, storage.file_length(name), len(values))
+            assert [column[number] for number in range(len(values))] == values
