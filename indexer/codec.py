@@ -20,12 +20,10 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
-import mmap
 import os
 import pickle
 import struct
 import sys
-import weakref
 import zlib
 from array import array
 from collections import defaultdict
@@ -555,17 +553,16 @@ _ENTRY_READ = 64
 one document has its posting there too), the rest take a second read."""
 
 
-_MAPPED: weakref.WeakKeyDictionary[Any, mmap.mmap] = weakref.WeakKeyDictionary()
-"""Each open index file mapped into memory once, for as long as it is open."""
-
-
 def _positioned_reads(dbfile: Any) -> Callable[[int, int], bytes | memoryview]:
     """``get(position, length)`` of a Whoosh file (on its own, or part of a
-    segment's compound file) as a slice of the whole file mapped into memory
-    (read-only), else as one ``os.pread``; Whoosh's own ``get`` for a file in
-    memory (``mmap=True``) or of another kind. A slice of a mapping costs a
-    fifth of a ``pread`` (a system call each) and a tenth of Whoosh's seek
-    and read through three layers of file objects."""
+    segment's compound file) as one ``os.pread``; Whoosh's own ``get`` for a
+    file in memory (``mmap=True``) or of another kind. Whoosh's ``get`` is a
+    seek and a read through three layers of file objects.
+
+    Not a memory map, though slicing one is faster still: the pages a process
+    touches count in its memory (a query process's peak grew threefold at
+    20,000 pages), and with the page cache dropped a mapped file is read
+    around each touch, not just the bytes asked for (docs/performance.md)."""
     source = getattr(dbfile, "file", None)
     if isinstance(source, SubFile):
         whole, base = source._file, source._offset
@@ -575,17 +572,11 @@ def _positioned_reads(dbfile: Any) -> Callable[[int, int], bytes | memoryview]:
         descriptor = whole.fileno()
     except (AttributeError, OSError, ValueError):
         return dbfile.get  # type: ignore[no-any-return]
-    mapped = _MAPPED.get(whole)
-    if mapped is None:
-        try:
-            mapped = _MAPPED[whole] = mmap.mmap(descriptor, 0, access=mmap.ACCESS_READ)
-        except (OSError, ValueError, TypeError):  # an empty file, or one that cannot be mapped
-            pread = os.pread
-            return lambda position, length: pread(descriptor, length, base + position)
-    return lambda position, length: mapped[base + position : base + position + length]
+    pread = os.pread
+    return lambda position, length: pread(descriptor, length, base + position)
 
 
-class _MappedReads:
+class _PositionedReads:
     """A Whoosh file whose ``get(position, length)`` is a positioned read
     (:func:`_positioned_reads`); everything else is the file's own. The
     postings file: a query reads each of its words' lists, block by block."""
@@ -600,8 +591,8 @@ class _MappedReads:
 
 class _VarBytesValues(VarBytesColumn.Reader):  # type: ignore[misc]
     """Whoosh's reader of a column of byte strings (stored fields, page names,
-    ids), each value one slice of the mapped file, where Whoosh's reader takes
-    four layers of objects, a seek and a read."""
+    ids), each value one positioned read, where Whoosh's reader takes four
+    layers of objects, a seek and a read."""
 
     def __init__(self, dbfile: Any, basepos: int, length: int, doccount: int) -> None:
         super().__init__(dbfile, basepos, length, doccount)
@@ -651,7 +642,7 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
     """
 
     def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
-        super().__init__(codec, dbfile, length, _MappedReads(postfile))
+        super().__init__(codec, dbfile, length, _PositionedReads(postfile))
         self._info = functools.lru_cache(maxsize=TERMS_CACHED)(self._read_info)
         self._get = _positioned_reads(dbfile)
 

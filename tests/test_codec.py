@@ -138,8 +138,8 @@ def test_stored_fields_are_what_whoosh_reads(tmp_path: Path) -> None:
 
 
 def test_byte_columns_give_what_whoosh_reads(tmp_path: Path) -> None:
-    # A hit names its pages and breaks ties by id from columns, read as slices
-    # of the mapped file: the same bytes as Whoosh's column reader, for every
+    # A hit names its pages and breaks ties by id from columns, each value one
+    # positioned read: the same bytes as Whoosh's column reader, for every
     # document, ids and page names alike (and a page name that is not UTF-8).
     pages = tmp_path / "pages"
     for number in range(40):
@@ -159,9 +159,9 @@ def test_byte_columns_give_what_whoosh_reads(tmp_path: Path) -> None:
                     assert any(values)
 
 
-def test_posting_lists_read_through_the_mapped_file_match_whooshs_reads(tmp_path: Path) -> None:
-    # The postings file is read with positioned reads (a slice of the mapped
-    # file): every word's list gives the ids and weights Whoosh's file gives.
+def test_posting_lists_read_with_positioned_reads_match_whooshs_reads(tmp_path: Path) -> None:
+    # The postings file is read with positioned reads (os.pread), not through
+    # Whoosh's file objects: every list is the bytes Whoosh's file gives.
     pages = tmp_path / "pages"
     for number in range(150):
         write_page(pages, f"{number:03}.txt", f"Caption\n\nCommon words here, {number} again.\n")
@@ -169,8 +169,8 @@ def test_posting_lists_read_through_the_mapped_file_match_whooshs_reads(tmp_path
     with search.open_index() as index:
         for leaf, _ in index._searcher.reader().leaf_readers():
             terms = leaf._terms
-            mapped, whoosh_file = terms._postfile, terms._postfile._file
-            assert mapped.get is not whoosh_file.get
+            ours, whoosh_file = terms._postfile, terms._postfile._file
+            assert ours.get is not whoosh_file.get
             compared = 0
             for field, text in [("body", b"common"), ("body", b"word"), ("title", b"caption")]:
                 info = terms.term_info(field, text)
@@ -178,7 +178,7 @@ def test_posting_lists_read_through_the_mapped_file_match_whooshs_reads(tmp_path
                     continue
                 offset, length = info.extent()
                 length = length[0] if isinstance(length, tuple) else length  # Whoosh's 1-tuple
-                assert bytes(mapped.get(offset, length)) == bytes(whoosh_file.get(offset, length))
+                assert bytes(ours.get(offset, length)) == bytes(whoosh_file.get(offset, length))
                 compared += 1
             assert compared >= 2
 
