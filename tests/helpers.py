@@ -13,7 +13,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -21,6 +21,7 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import strategies as st
 
+import indexer
 from search.cli import cli
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +83,13 @@ def write_page(folder: Path, name: str, text: str) -> Path:
     path = folder / name
     path.write_bytes(text.encode("utf-8"))
     return path
+
+
+def index_numbered_pages(folder: Path, count: int, text: Callable[[int], str]) -> None:
+    """Write pages ``000.txt`` on, ``count`` of them, each ``text(number)``, and index them."""
+    for number in range(count):
+        write_page(folder, f"{number:03}.txt", text(number))
+    indexer.index_paths([folder])
 
 
 def is_alive(pid: int) -> bool:

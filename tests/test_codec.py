@@ -5,14 +5,13 @@ from __future__ import annotations
 from array import array
 from pathlib import Path
 
-from helpers import write_page
+from helpers import index_numbered_pages, write_page
 from hypothesis import given
 from hypothesis import strategies as st
 from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.columns import VarBytesColumn
 from whoosh.filedb.filestore import FileStorage
 
-import indexer
 import search
 from indexer.codec import CompactPositions, _VarBytesValues, decode_block, encode_block
 
@@ -57,10 +56,9 @@ def test_block_without_values_or_weights_stores_only_ids() -> None:
 def test_words_in_many_blocks_are_found_in_every_document(tmp_path: Path) -> None:
     # 300 documents: a word in all of them spans three blocks of postings, and
     # the positions of a phrase must be read back from each block.
-    pages = tmp_path / "pages"
-    for number in range(300):
-        write_page(pages, f"{number:03}.txt", f"Caption {number}\n\nThe prime minister {number}.\n")
-    indexer.index_paths([pages])
+    index_numbered_pages(
+        tmp_path / "pages", 300, lambda n: f"Caption {n}\n\nThe prime minister {n}.\n"
+    )
     with search.open_index() as index:
         assert index.search("minister", limit=1).total == 300
         assert index.search('"prime minister"', limit=1).total == 300
@@ -71,13 +69,11 @@ def test_a_posting_list_read_whole_or_at_some_ids_gives_what_stepping_through_gi
     tmp_path: Path,
 ) -> None:
     # A word in 300 documents (three blocks), twice in every third one.
-    pages = tmp_path / "pages"
-    for number in range(300):
-        twice = " minister" if number % 3 == 0 else ""
-        write_page(
-            pages, f"{number:03}.txt", f"Caption {number}\n\nThe minister{twice} {number}.\n"
-        )
-    indexer.index_paths([pages])
+    index_numbered_pages(
+        tmp_path / "pages",
+        300,
+        lambda n: f"Caption {n}\n\nThe minister{' minister' if n % 3 == 0 else ''} {n}.\n",
+    )
     with search.open_index() as index:
         reader = index._searcher.reader()
         stepping = reader.postings("body", "minist")
@@ -101,12 +97,9 @@ def test_the_term_dictionary_gives_every_entry_whoosh_reads_and_none_it_lacks(
     # newsdex walks Whoosh's on-disk hash table itself, with positioned reads:
     # each term's entry must be the bytes Whoosh's own reader gives, with the
     # segment's file read or mapped.
-    pages = tmp_path / "pages"
-    for number in range(120):
-        write_page(
-            pages, f"{number:03}.txt", f"Caption {number}\n\nWord{number} and more {number}.\n"
-        )
-    indexer.index_paths([pages])
+    index_numbered_pages(
+        tmp_path / "pages", 120, lambda n: f"Caption {n}\n\nWord{n} and more {n}.\n"
+    )
     for mmap in (False, True):
         with search.open_index(mmap=mmap) as index:
             for leaf, _ in index._searcher.reader().leaf_readers():
@@ -123,10 +116,7 @@ def test_the_term_dictionary_gives_every_entry_whoosh_reads_and_none_it_lacks(
 def test_stored_fields_are_what_whoosh_reads(tmp_path: Path) -> None:
     # newsdex reads a document's stored fields with one positioned read, where
     # Whoosh goes through its column readers: the same dict for every document.
-    pages = tmp_path / "pages"
-    for number in range(60):
-        write_page(pages, f"{number:03}.txt", f"Caption {number}\n\nBody {number}.\n")
-    indexer.index_paths([pages])
+    index_numbered_pages(tmp_path / "pages", 60, lambda n: f"Caption {n}\n\nBody {n}.\n")
     for mmap in (False, True):
         with search.open_index(mmap=mmap) as index:
             for leaf, _ in index._searcher.reader().leaf_readers():
@@ -142,10 +132,8 @@ def test_byte_columns_give_what_whoosh_reads(tmp_path: Path) -> None:
     # positioned read: the same bytes as Whoosh's column reader, for every
     # document, ids and page names alike (and a page name that is not UTF-8).
     pages = tmp_path / "pages"
-    for number in range(40):
-        write_page(pages, f"{number:03}.txt", f"Caption {number}\n\nBody {number}.\n")
-    (pages / "caf\udce9.txt").write_bytes(b"Caption odd\n\nBody odd.\n")
-    indexer.index_paths([pages])
+    write_page(pages, "caf\udce9.txt", "Caption odd\n\nBody odd.\n")
+    index_numbered_pages(pages, 40, lambda n: f"Caption {n}\n\nBody {n}.\n")
     for mmap in (False, True):
         with search.open_index(mmap=mmap) as index:
             for leaf, _ in index._searcher.reader().leaf_readers():
@@ -162,10 +150,9 @@ def test_byte_columns_give_what_whoosh_reads(tmp_path: Path) -> None:
 def test_posting_lists_read_with_positioned_reads_match_whooshs_reads(tmp_path: Path) -> None:
     # The postings file is read with positioned reads (os.pread), not through
     # Whoosh's file objects: every list is the bytes Whoosh's file gives.
-    pages = tmp_path / "pages"
-    for number in range(150):
-        write_page(pages, f"{number:03}.txt", f"Caption\n\nCommon words here, {number} again.\n")
-    indexer.index_paths([pages])
+    index_numbered_pages(
+        tmp_path / "pages", 150, lambda n: f"Caption\n\nCommon words here, {n} again.\n"
+    )
     with search.open_index() as index:
         for leaf, _ in index._searcher.reader().leaf_readers():
             terms = leaf._terms
