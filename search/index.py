@@ -54,7 +54,7 @@ from search.suggestions import Speller
 STEMS_CACHED = 65536
 """Words of the text whose stems an open index remembers, for marking matches."""
 IDS_CACHED = 65536
-"""Documents whose record id an open index remembers, for breaking ties."""
+"""Documents whose record id (from the id column) an open index remembers, for breaking ties."""
 
 
 class Index:
@@ -86,16 +86,12 @@ class Index:
 
     def _use(self, searcher: Any) -> None:
         self._searcher = searcher
-        self._record_id = functools.lru_cache(maxsize=IDS_CACHED)(self._stored_id)
+        # The record id of a document: the key that breaks ties in every order.
+        self._record_id = functools.lru_cache(maxsize=IDS_CACHED)(document_ids(searcher))
         self._filters = Filters(searcher)
         self._speller = Speller(searcher, self._analyzer)
         self._dates = DateColumn(searcher)
         self._page_key = page_keys(searcher)
-        self._ids = document_ids(searcher)
-
-    def _stored_id(self, number: int) -> str:
-        """The record id of a document: the key that breaks ties in every order."""
-        return self._ids(number)
 
     def __enter__(self) -> Index:
         return self
