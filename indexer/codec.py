@@ -560,9 +560,9 @@ def _positioned_reads(dbfile: Any) -> Callable[[int, int], bytes | memoryview]:
     seek and a read through three layers of file objects.
 
     Not a memory map, though slicing one is faster still: the pages a process
-    touches count in its memory (a query process's peak grew threefold at
-    20,000 pages), and with the page cache dropped a mapped file is read
-    around each touch, not just the bytes asked for (docs/performance.md)."""
+    touches count in its memory, and with the page cache dropped a mapped
+    file is read around each touch, not just the bytes asked for (see "Tried
+    and not kept" in docs/performance.md)."""
     source = getattr(dbfile, "file", None)
     if isinstance(source, SubFile):
         whole, base = source._file, source._offset
