@@ -199,17 +199,10 @@ def matching_phrase(searcher: Any, phrase: Phrase) -> tuple[list[int], list[floa
                 postings.append(Postings(reader.postings(field, text)))
                 documents = reader.doc_frequency(field, text)
                 words.append([top_hits.Term(postings[-1], documents, scorer.scores)])
-            numbers, scores = top_hits.matches(words, in_halves=True)
-            if len(texts) > 1 and numbers:
-                positions = [word.positions_at(numbers) for word in postings]
-                in_phrase = [
-                    proximity.in_a_row([word[number] for word in positions]) for number in numbers
-                ]
-            else:
-                in_phrase = [True] * len(numbers)
-            for number, score, found in zip(numbers, scores, in_phrase, strict=True):
-                if found:
-                    totals[number] = totals.get(number, 0.0) + score
+            keep = functools.partial(_in_a_row, postings) if len(texts) > 1 else None
+            numbers, scores = top_hits.matches(words, in_halves=True, keep=keep)
+            for number, score in zip(numbers, scores, strict=True):
+                totals[number] = totals.get(number, 0.0) + score
         numbers = sorted(totals)
         if reader.has_deletions():
             deleted = reader.deleted_docs_set
@@ -217,6 +210,15 @@ def matching_phrase(searcher: Any, phrase: Phrase) -> tuple[list[int], list[floa
         all_numbers.extend(number + offset for number in numbers)
         all_scores.extend(totals[number] for number in numbers)
     return all_numbers, all_scores
+
+
+def _in_a_row(words: Sequence[Postings], numbers: list[int]) -> list[int]:
+    """Those of the documents (ascending, each holding every word) that hold the
+    words in a row, as a phrase."""
+    positions = [word.positions_at(numbers) for word in words]
+    return [
+        number for number in numbers if proximity.in_a_row([word[number] for word in positions])
+    ]
 
 
 def score_every_match(

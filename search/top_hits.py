@@ -51,11 +51,19 @@ Word = Sequence[Term]
 """One query word in each field searched that holds it (an empty word matches nothing)."""
 
 
-def matches(words: Sequence[Word], *, in_halves: bool = False) -> tuple[list[int], list[float]]:
+def matches(
+    words: Sequence[Word],
+    *,
+    in_halves: bool = False,
+    keep: Callable[[list[int]], list[int]] | None = None,
+) -> tuple[list[int], list[float]]:
     """Every document holding every word, ascending, and each one's score: the
     sum of its words' scores, each word's the sum of its fields', added up as
     Whoosh's AND adds them (:func:`_added_up`), or ``in_halves`` as its phrase
-    does (:func:`_added_in_halves`)."""
+    does (:func:`_added_in_halves`).
+
+    ``keep`` narrows the documents holding every word before they are scored
+    (a phrase keeps those holding the words in a row: most do not)."""
     if not words or not all(words):
         return [], []
     order = sorted(range(len(words)), key=lambda i: sum(term.documents for term in words[i]))
@@ -75,6 +83,8 @@ def matches(words: Sequence[Word], *, in_halves: bool = False) -> tuple[list[int
         wanted = [number for number in wanted if number in present]
         if not wanted:
             return [], []
+    if keep is not None:
+        wanted = keep(wanted)
     scores = [_word_scores(words[i], i, weights, wanted) for i in range(len(words))]
     if in_halves:
         return wanted, _added_in_halves(scores)

@@ -91,6 +91,30 @@ def test_a_posting_list_read_whole_or_at_some_ids_gives_what_stepping_through_gi
         assert found == {number: expected[number] for number in wanted if number in expected}
 
 
+def test_a_posting_list_asked_for_weights_then_positions_gives_what_fresh_lists_give(
+    tmp_path: Path,
+) -> None:
+    # A phrase asks one list for the weights of its candidates, then for the
+    # positions of those left: the second answer comes from blocks decoded once.
+    index_numbered_pages(
+        tmp_path / "pages",
+        300,
+        lambda n: f"Caption {n}\n\nThe minister{' and the minister' if n % 3 == 0 else ''} {n}.\n",
+    )
+    with search.open_index() as index:
+        reader = index._searcher.reader()
+        wanted = [number for number in range(400) if number % 5 == 0]
+        fresh_weights = reader.postings("body", "minist").weights_at(wanted)
+        fresh_values = reader.postings("body", "minist").values_at(wanted)
+        asked_twice = reader.postings("body", "minist")
+        assert asked_twice.weights_at(wanted) == fresh_weights
+        assert asked_twice.values_at(wanted) == fresh_values
+        assert asked_twice.all_postings() == reader.postings("body", "minist").all_postings()
+        positions = asked_twice.format.decode_positions
+        assert {len(positions(value)) for value in fresh_values.values()} == {1, 2}
+        assert len(fresh_values) == len(fresh_weights) > 0
+
+
 def test_the_term_dictionary_gives_every_entry_whoosh_reads_and_none_it_lacks(
     tmp_path: Path,
 ) -> None:

@@ -316,6 +316,31 @@ def test_matches_are_the_documents_holding_every_word(
         assert score == pytest.approx(sum(each_word))
 
 
+@given(
+    st.lists(
+        st.lists(st.tuples(postings_strategy, st.floats(0.1, 3)), min_size=1, max_size=2),
+        min_size=1,
+        max_size=3,
+    ),
+    st.sets(st.integers(0, 60)),
+)
+def test_matches_kept_are_scored_as_without_keeping(
+    spec: list[list[tuple[dict[int, int], float]]], kept: set[int]
+) -> None:
+    words = [[term(postings, factor) for postings, factor in word] for word in spec]
+    every = dict(zip(*top_hits.matches(words), strict=True))
+    asked: list[list[int]] = []
+
+    def keep(numbers: list[int]) -> list[int]:
+        asked.append(numbers)
+        return [number for number in numbers if number in kept]
+
+    numbers, scores = top_hits.matches(words, keep=keep)
+    assert asked in ([sorted(every)], [])  # asked once, with every match (none: not asked)
+    assert numbers == sorted(set(every) & kept)
+    assert scores == [every[number] for number in numbers]
+
+
 def test_top_orders_by_score_then_smaller_key() -> None:
     ids = {5: "a-5", 3: "h-3", 9: "a-9", 1: "f-1"}
     assert top_hits.top([5, 3, 9, 1], [1.0, 2.0, 2.0, 0.5], 3, ids.__getitem__) == [
