@@ -569,6 +569,9 @@ _SLOT = struct.Struct("!Iq")
 """A slot of Whoosh's on-disk hash table: the key's hash, where its entry is."""
 _LENGTHS = struct.Struct("!ii")
 """Before an entry of the hash table: the key's length and the value's."""
+_SLOTS_READ = 8
+"""Slots of the hash table read at once: a lookup probes two or three on
+average (the table is half full), each a read of its own before."""
 _ENTRY_READ = 64
 """Bytes of a term's entry read with its key: most entries fit (a term in
 one document has its posting there too), the rest take a second read."""
@@ -681,8 +684,12 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
             return None
         end = start + slots * _SLOT.size
         slot = start + ((keyhash >> 8) % slots) * _SLOT.size
+        window: bytes | memoryview = b""
+        at = 0
         for _ in range(slots):
-            found_hash, position = _SLOT.unpack(self._get(slot, _SLOT.size))
+            if at == len(window):  # the next slots, up to the table's end, in one read
+                window, at = self._get(slot, min(_SLOTS_READ * _SLOT.size, end - slot)), 0
+            found_hash, position = _SLOT.unpack_from(window, at)
             if not position:
                 return None
             if found_hash == keyhash:
@@ -695,8 +702,9 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
                         entry = self._get(position + data_start, length)
                     return bytes(entry)
             slot += _SLOT.size
+            at += _SLOT.size
             if slot == end:
-                slot = start
+                slot, window, at = start, b"", 0
         return None
 
     def __contains__(self, term: tuple[str, bytes]) -> bool:
