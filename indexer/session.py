@@ -26,12 +26,12 @@ from indexer.processes import can_spawn
 from indexer.records import Article, Record
 from indexer.storage import (
     INDEX_NAME,
-    PAGE_KIND,
     PageEntry,
     document_number,
     document_to_page,
     joined_sites,
     page_document_id,
+    page_documents,
     page_to_document,
     pages_of,
     record_to_document,
@@ -173,7 +173,7 @@ class IndexSession:
             return {}
         return {
             fields["page"]: document_to_page(fields, with_records=False)
-            for fields in self._searcher.documents(kind=PAGE_KIND)
+            for fields in page_documents(self._searcher)
         }
 
     def put_page(self, page: PageEntry, records: Iterable[Record]) -> None:

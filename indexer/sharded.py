@@ -65,7 +65,13 @@ from indexer.records import KINDS, Kind, Record
 from indexer.report import IndexReport, PageWarning, Skipped
 from indexer.run import IndexRun, PathLike, Progress
 from indexer.sites import site_name
-from indexer.storage import INDEX_NAME, PAGE_KIND, PageEntry, check_marker, document_to_page
+from indexer.storage import (
+    INDEX_NAME,
+    PageEntry,
+    check_marker,
+    document_to_page,
+    page_documents,
+)
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -503,7 +509,7 @@ class _ShardedRun:
             index = open_storage(self.directory / folder)
             try:
                 with index.searcher() as searcher:
-                    for fields in searcher.documents(kind=PAGE_KIND):
+                    for fields in page_documents(searcher):
                         page = document_to_page(fields, with_records=False)
                         if not page.part:
                             known[page.key] = page

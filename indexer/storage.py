@@ -280,6 +280,18 @@ def pages_of(searcher: Any, record_id: str) -> Iterator[int]:
     )
 
 
+def page_documents(searcher: Any) -> Iterator[dict[str, Any]]:
+    """The stored fields of every live page document, in document order.
+
+    Read from each segment's stored fields as written: Whoosh's
+    ``documents`` copies each one's fields to keep those of the schema (all
+    of them, here), a sixth of reading every page for a re-index."""
+    for leaf, _ in searcher.reader().leaf_readers():
+        stored = getattr(leaf, "_perdoc", leaf).stored_fields
+        for number in _live_documents(leaf, "kind", PAGE_KIND):
+            yield stored(number)
+
+
 def document_number(searcher: Any, document_id: str) -> int | None:
     """The number of the live document with this id (a record's, or a page's
     :func:`page_document_id`), or ``None``."""

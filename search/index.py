@@ -28,6 +28,7 @@ from indexer.storage import (
     document_number,
     document_to_page,
     document_to_record,
+    page_documents,
     page_keys,
     pages_of,
 )
@@ -280,7 +281,7 @@ class Index:
         occurrences = pages = 0
         skipped: list[Skipped] = []
         warnings: list[PageWarning] = []
-        for fields in self._searcher.documents(kind=PAGE_KIND):
+        for fields in page_documents(self._searcher):
             page = document_to_page(fields)
             if page.part:  # a sharded index's part of a page counted at its home
                 occurrences += sum(1 for found, _ in page.records if found.startswith("h-"))

@@ -12,8 +12,10 @@ from whoosh.codec.whoosh3 import W3PerDocReader
 from whoosh.columns import VarBytesColumn
 from whoosh.filedb.filestore import FileStorage
 
+import indexer
 import search
 from indexer.codec import CompactPositions, _VarBytesValues, decode_block, encode_block
+from indexer.storage import PAGE_KIND, page_documents
 
 # Document numbers, any gaps (deltas of 1 byte to 4 bytes), as Whoosh passes them.
 BLOCK_IDS = st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=128, unique=True).map(sorted)
@@ -210,3 +212,19 @@ def test_a_byte_column_reads_the_same_with_or_without_its_offsets_written(tmp_pa
         with storage.open_file(name) as stored:
             column = _VarBytesValues(stored, 0, storage.file_length(name), len(values))
             assert [column[number] for number in range(len(values))] == values
+
+
+def test_page_documents_are_whooshs_live_page_documents(tmp_path: Path) -> None:
+    # Read past Whoosh's stored-fields copy: the same documents, in the same
+    # order, and none a later run replaced or removed.
+    pages = tmp_path / "pages"
+    index_numbered_pages(pages, 30, lambda n: f"Caption {n}\n\nThe minister {n}.\n")
+    write_page(pages, "004.txt", "Caption 4\n\nThe minister again.\n")
+    (pages / "007.txt").unlink()
+    indexer.index_paths([pages])
+    with search.open_index() as index:
+        searcher = index._searcher
+        assert any(leaf.has_deletions() for leaf, _ in searcher.reader().leaf_readers())
+        ours = list(page_documents(searcher))
+        assert ours == list(searcher.documents(kind=PAGE_KIND))
+        assert len(ours) == 29
