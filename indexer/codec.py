@@ -442,6 +442,7 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         values: list[bytes] = []
         for number, (count, _, _) in enumerate(self._block_list()):
             data, block_ids, block_weights, values_start = self._decoded(number)
+            data = bytes(data)  # values are bytes, not views
             ids.extend(block_ids)
             weights.extend(block_weights)
             values.extend(decode_values(data, count, values_start) or (emptybytes,) * count)
@@ -474,6 +475,7 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         found: dict[int, bytes] = {}
         for number, asked in self._blocks_holding(wanted):
             data, ids, _, values_start = self._decoded(number)
+            data = bytes(data)  # values are bytes, not views
             count = len(ids)
             places = []
             for document in asked:
@@ -502,7 +504,7 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
             self._block_cache = (list(self._blocks()), {})
         return self._block_cache[0]
 
-    def _decoded(self, number: int) -> tuple[bytes, list[int], Sequence[float], int]:
+    def _decoded(self, number: int) -> tuple[bytes | memoryview, list[int], Sequence[float], int]:
         """Block ``number``'s data, ids, weights and where its values begin,
         decoded once for this matcher: a phrase asks the same blocks for their
         weights, then for the positions of its candidates."""
@@ -512,7 +514,7 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         found = decoded.get(number)
         if found is None:
             count, _, read = blocks[number]
-            data = bytes(read())
+            data = read()
             found = decoded[number] = (data, *decode_ids_and_weights(data, count))
         return found
 
