@@ -168,6 +168,11 @@ def is_mark(character: str) -> bool:
     return mark.fullmatch(character) is not None
 
 
+ASCII_WORD_CHARACTERS = frozenset(c for c in map(chr, range(128)) if _WORD_CHARACTER.match(c))
+"""The ASCII characters of a token: after one of them, a position is inside a
+token (:func:`inside_token`), known without a regular expression."""
+
+
 def inside_token(text: str, position: int) -> bool:
     """Whether the token running up to ``position`` would take in the character
     there: then no token starts at ``position``.

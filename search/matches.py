@@ -10,7 +10,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterator
 
-from indexer.words import TOKEN, TOKEN_REST, has_arabic_indic_digit, inside_token, is_arabic
+from indexer.words import (
+    ASCII_WORD_CHARACTERS,
+    TOKEN,
+    TOKEN_REST,
+    has_arabic_indic_digit,
+    inside_token,
+    is_arabic,
+)
 
 
 def match_spans(
@@ -79,7 +86,10 @@ def _words_starting_like(lowered: str, stems: frozenset[str]) -> Iterator[tuple[
     for prefix in {_prefix(stem) for stem in stems}:
         found = lowered.find(prefix)
         while found >= 0:
-            starts[found] = min(starts.get(found, len(prefix)), len(prefix))
+            # Most finds are inside a word of ASCII letters ("ar" of "war"):
+            # no token starts there, known without asking inside_token.
+            if not found or lowered[found - 1] not in ASCII_WORD_CHARACTERS:
+                starts[found] = min(starts.get(found, len(prefix)), len(prefix))
             found = lowered.find(prefix, found + 1)
     for start, length in sorted(starts.items()):
         if inside_token(lowered, start):

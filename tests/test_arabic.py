@@ -115,6 +115,14 @@ def test_inside_token_says_where_no_token_starts(text: str) -> None:
             assert (position in starts) == (not words.inside_token(text, position)), position
 
 
+def test_after_an_ascii_word_character_a_position_is_inside_a_token() -> None:
+    # Snippets skip a query stem found right after one of these without
+    # asking inside_token: they must be exactly the ASCII characters it counts.
+    after = {chr(c) for c in range(128) if words.inside_token(chr(c) + "a", 1)}
+    assert after == words.ASCII_WORD_CHARACTERS
+    assert {"a", "Z", "7", "_", "*"} <= after
+
+
 def test_the_rest_of_a_token_is_found_from_inside_it() -> None:
     text = "المَدْرَسَةُ U.S.A co\u0301op."
     for found in words.TOKEN.finditer(text):
