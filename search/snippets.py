@@ -31,12 +31,10 @@ _FOLDABLE = re.compile(r"^\s+|\s+$|\s{2,}|[^\S ]")
 # (Written to start with one character class: that makes Python's regex scan
 # a text nearly three times as fast.)
 _SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)|[\"'\u201d\u2019)\]]*(?=\s))")
-_SENTENCE_MARKS = ".!?\n"
-"""The characters a sentence end starts with."""
 _CLOSERS = "\"'\u201d\u2019)]"
+"""The characters a sentence end may run on over, after its mark (. ! ? or a line break)."""
 _LOOK_BACK = 256
 """Characters looked through at first for the start of a sentence (then twice as many)."""
-"""The characters a sentence end may run on over, after its mark."""
 
 
 def make_snippet(
@@ -96,7 +94,12 @@ class _Sentences:
         text, before, reach = self.text, position, _LOOK_BACK
         while before > 0:
             low = max(0, before - reach)
-            candidate = max(text.rfind(mark, low, before) for mark in _SENTENCE_MARKS)
+            candidate = max(
+                text.rfind(".", low, before),
+                text.rfind("!", low, before),
+                text.rfind("?", low, before),
+                text.rfind("\n", low, before),
+            )
             if candidate < 0:  # none that near: look further back
                 before, reach = low, reach * 2
                 continue
@@ -105,6 +108,20 @@ class _Sentences:
                 return found.end()
             before = candidate
         return 0
+
+    def holding(self, position: int) -> tuple[int, int, int]:
+        """The sentence holding ``position``: the first of :meth:`from_`."""
+        text = self.text
+        start = self.start_of(position)
+        scan = position
+        while scan > 0 and text[scan - 1] in _CLOSERS:
+            scan -= 1
+        at = max(scan - 1, 0)
+        while (found := _SENTENCE_END.search(text, at)) is not None:
+            if found.end() > position:
+                return start, found.start() if found.group() == "\n" else found.end(), found.end()
+            at = found.end()  # a sentence end is never empty
+        return start, len(text), len(text) + 1
 
     def from_(self, position: int) -> Iterator[tuple[int, int, int]]:
         """The sentence holding ``position``, then each one after it, unstripped:
@@ -151,7 +168,7 @@ def _choose(
     sentence, following = (0, 0), 0
     for span in matches:
         if span[0] >= following:  # not in the sentence of the match before
-            start, end, following = next(sentences.from_(span[0]))
+            start, end, following = sentences.holding(span[0])
             sentence = _strip(text, start, end)
         by_sentence.setdefault(sentence, []).append(span)
     groups: list[tuple[Span, list[Span]]] = []

@@ -7,7 +7,14 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from search.snippets import SEPARATOR, SNIPPET_CHARS, make_snippet, whole_snippet
+from search.snippets import (
+    _SENTENCE_END,
+    SEPARATOR,
+    SNIPPET_CHARS,
+    _Sentences,
+    make_snippet,
+    whole_snippet,
+)
 
 
 def spans_of(text: str, word: str) -> list[tuple[int, int]]:
@@ -214,3 +221,22 @@ def test_words_whose_stem_ends_in_another_letter_are_marked(tmp_path) -> None:
     text = "Field notes\n\nAny of the flies will do; any one.\n"
     snippet = search_page(tmp_path, text, "any")
     assert marked_words(snippet) == ["Any", "any"]
+
+
+@given(st.text(st.sampled_from(list("ab .!?\n\"')]")), max_size=80), st.data())
+def test_the_sentence_holding_a_position_is_the_one_a_scan_of_the_whole_text_finds(
+    text: str, data: st.DataObject
+) -> None:
+    position = data.draw(st.integers(0, max(len(text) - 1, 0)))
+    start = 0
+    for found in _SENTENCE_END.finditer(text):
+        end = found.start() if found.group() == "\n" else found.end()
+        if found.end() > position:
+            expected = (start, end, found.end())
+            break
+        start = found.end()
+    else:
+        expected = (start, len(text), len(text) + 1)
+    sentences = _Sentences(text)
+    assert sentences.holding(position) == expected
+    assert next(sentences.from_(position)) == expected
