@@ -23,11 +23,13 @@ def make_hit(
     terms: dict[str, frozenset[str]],
     stems: Callable[[str], tuple[str, ...]],
     page_key: Callable[[int], str],
+    stored_fields: Callable[[int], dict[str, Any]],
 ) -> Hit:
     """The hit of document ``number``: ``terms`` are the query's terms by field
-    (``search.query.positive_terms``), ``stems`` the analyzer's stems of a word
-    and ``page_key`` a page document's key (``indexer.storage.page_keys``)."""
-    fields = searcher.stored_fields(number)
+    (``search.query.positive_terms``), ``stems`` the analyzer's stems of a word,
+    ``page_key`` a page document's key (``indexer.storage.page_keys``) and
+    ``stored_fields`` a document's fields (``indexer.storage.stored_fields``)."""
+    fields = stored_fields(number)
     record_id, kind, title, published = record_heading(fields)
     sources: list[str] = []
     pages = 0

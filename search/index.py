@@ -31,6 +31,7 @@ from indexer.storage import (
     page_documents,
     page_keys,
     pages_of,
+    stored_fields,
 )
 from search import top_hits
 from search.counting import UNDATED, DateColumn, Tally, tally_matches
@@ -93,6 +94,7 @@ class Index:
         self._speller = Speller(searcher, self._analyzer)
         self._dates = DateColumn(searcher)
         self._page_key = page_keys(searcher)
+        self._stored_fields = stored_fields(searcher)
 
     def __enter__(self) -> Index:
         return self
@@ -427,6 +429,7 @@ class Index:
                 terms,
                 self._stems_of,
                 self._page_key,
+                self._stored_fields,
             )
             for number, score in found
         )

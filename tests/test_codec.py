@@ -15,7 +15,7 @@ from whoosh.filedb.filestore import FileStorage
 import indexer
 import search
 from indexer.codec import CompactPositions, _VarBytesValues, decode_block, encode_block
-from indexer.storage import PAGE_KIND, page_documents
+from indexer.storage import PAGE_KIND, page_documents, stored_fields
 
 # Document numbers, any gaps (deltas of 1 byte to 4 bytes), as Whoosh passes them.
 BLOCK_IDS = st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=128, unique=True).map(sorted)
@@ -228,3 +228,16 @@ def test_page_documents_are_whooshs_live_page_documents(tmp_path: Path) -> None:
         ours = list(page_documents(searcher))
         assert ours == list(searcher.documents(kind=PAGE_KIND))
         assert len(ours) == 29
+
+
+def test_stored_fields_by_number_are_whooshs_in_every_segment(tmp_path: Path) -> None:
+    pages = tmp_path / "pages"
+    index_numbered_pages(pages, 20, lambda n: f"Caption {n}\n\nThe minister {n}.\n")
+    write_page(pages, "later.txt", "Caption later\n\nThe minister once more.\n")
+    indexer.index_paths([pages])
+    with search.open_index() as index:
+        searcher = index._searcher
+        assert len(searcher.reader().leaf_readers()) == 2
+        fields = stored_fields(searcher)
+        numbers = range(searcher.reader().doc_count_all())
+        assert [fields(n) for n in numbers] == [searcher.stored_fields(n) for n in numbers]
