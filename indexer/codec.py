@@ -349,6 +349,14 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
     _block_cache: tuple[list[Any], dict[int, Any]] | None = None
     """The list's blocks, and those decoded so far (:meth:`_decoded`)."""
 
+    def _read_header(self) -> None:
+        # Whoosh's check of the list's magic number, as one positioned read
+        # where Whoosh seeks and reads through three layers of file objects.
+        magic = self._postfile.get(self._startoffset, len(WHOOSH3_HEADER_MAGIC))
+        if magic != WHOOSH3_HEADER_MAGIC:
+            super()._read_header()  # raises Whoosh's error, naming the file
+        self._baseoffset = self._startoffset + len(WHOOSH3_HEADER_MAGIC)
+
     def _goto(self, position: int) -> None:
         # Whoosh's _goto, reading the block's header with one struct where
         # Whoosh unpickles it from many small reads: a frequent word's posting
