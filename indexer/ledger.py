@@ -12,8 +12,9 @@ Its file is in the temporary folder (``SQLITE_TMPDIR`` or ``TMPDIR``).
 
 from __future__ import annotations
 
+import itertools
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -25,6 +26,10 @@ CACHE_KIB = 2 * 1024
 
 The file stays in the operating system's page cache, so a small cache costs
 little, and the run's memory stays flat (docs/performance.md)."""
+
+
+KEYS_ASKED = 500
+"""Page keys looked up in one query (SQLite allows 32,766 parameters)."""
 
 
 class RunLedger:
@@ -58,8 +63,16 @@ class RunLedger:
     def meet_pages(self, keys: Iterable[str]) -> None:
         self._run_many("INSERT OR IGNORE INTO pages VALUES (?)", keys)
 
-    def has_met_page(self, key: str) -> bool:
-        return self._run("SELECT 1 FROM pages WHERE key = ?", key).fetchone() is not None
+    def pages_not_met(self, keys: Iterable[str]) -> Iterator[str]:
+        """Those of ``keys`` this run has not met, in their order: asked
+        :data:`KEYS_ASKED` at a time, where one query each was most of finding
+        what vanished from a large index."""
+        keys = iter(keys)
+        while batch := list(itertools.islice(keys, KEYS_ASKED)):
+            marks = ",".join("?" * len(batch))
+            rows = self._run(f"SELECT key FROM pages WHERE key IN ({marks})", *batch)
+            met = {_text(key) for (key,) in self._fetch(rows)}
+            yield from (key for key in batch if key not in met)
 
     def met_record(self, record_id: str) -> MetRecord | None:
         """What this run knows of a record a page read this run held; ``None``

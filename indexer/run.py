@@ -115,7 +115,7 @@ class PagesMet(Protocol):
 
     def meet_pages(self, keys: Iterable[str]) -> None: ...
 
-    def has_met_page(self, key: str) -> bool: ...
+    def pages_not_met(self, keys: Iterable[str]) -> Iterator[str]: ...
 
 
 class RunSession(Protocol):
@@ -312,9 +312,9 @@ class IndexRun:
     def remove_vanished(self, roots: Sequence[Path]) -> None:
         """Remove the pages indexed from under ``roots`` that this run did not find."""
         prefixes = [str(root) for root in roots]
-        for key, page in self.known.items():
-            if not _under(page.container, prefixes) or self.session.ledger.has_met_page(key):
-                continue
+        under = (key for key, page in self.known.items() if _under(page.container, prefixes))
+        for key in self.session.ledger.pages_not_met(under):
+            page = self.known[key]
             self.session.remove_page(page)
             if page.skipped is None and not page.is_dump:
                 self.removed += 1

@@ -105,8 +105,8 @@ class _MetPages:
     def meet_pages(self, keys: Iterable[str]) -> None:
         self.keys.update(keys)
 
-    def has_met_page(self, key: str) -> bool:
-        return key in self.keys
+    def pages_not_met(self, keys: Iterable[str]) -> Iterator[str]:
+        return (key for key in keys if key not in self.keys)
 
 
 @dataclass

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from indexer.ledger import COMMITTED, NEW, MetRecord, RunLedger
+from indexer.ledger import COMMITTED, KEYS_ASKED, NEW, MetRecord, RunLedger
 
 
 def test_ledger_meets_a_page_once() -> None:
     ledger = RunLedger()
     assert ledger.meet_page("crawl/a.txt")
     assert not ledger.meet_page("crawl/a.txt")
-    assert ledger.has_met_page("crawl/a.txt")
-    assert not ledger.has_met_page("crawl/b.txt")
+    assert list(ledger.pages_not_met(["crawl/b.txt", "crawl/a.txt"])) == ["crawl/b.txt"]
+
+
+def test_pages_not_met_are_found_among_more_keys_than_one_query_asks() -> None:
+    ledger = RunLedger()
+    keys = [f"crawl/{number}.txt" for number in range(3 * KEYS_ASKED + 7)]
+    ledger.meet_pages(keys[::2])
+    assert list(ledger.pages_not_met(keys)) == keys[1::2]
 
 
 def test_a_record_is_unknown_until_noted_then_as_noted() -> None:
