@@ -346,8 +346,8 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
     _weights: Any
     _values: Any
     _i: int
-    _block_cache: tuple[list[Any], dict[int, Any]] | None = None
-    """The list's blocks, and those decoded so far (:meth:`_decoded`)."""
+    _blocks_read: list[tuple[int, int, Callable[[], bytes | memoryview]]] | None = None
+    """The list's blocks, once read (:meth:`_block_list`)."""
 
     def _read_header(self) -> None:
         # Whoosh's check of the list's magic number, as one positioned read
@@ -437,8 +437,8 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         """Every id of the list and its weight."""
         ids: list[int] = []
         weights: list[float] = []
-        for number in range(len(self._block_list())):
-            _, block_ids, block_weights, _ = self._decoded(number)
+        for count, _, read in self._block_list():
+            block_ids, block_weights, _ = decode_ids_and_weights(read(), count)
             ids.extend(block_ids)
             weights.extend(block_weights)
         return ids, weights
@@ -448,12 +448,11 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         ids: list[int] = []
         weights: list[float] = []
         values: list[bytes] = []
-        for number, (count, _, _) in enumerate(self._block_list()):
-            data, block_ids, block_weights, values_start = self._decoded(number)
-            data = bytes(data)  # values are bytes, not views
+        for count, _, read in self._block_list():
+            block_ids, block_weights, block_values = decode_block(bytes(read()), count)
             ids.extend(block_ids)
             weights.extend(block_weights)
-            values.extend(decode_values(data, count, values_start) or (emptybytes,) * count)
+            values.extend(block_values or (emptybytes,) * count)
         return ids, weights, values
 
     def weights_at(self, wanted: Sequence[int]) -> dict[int, float]:
@@ -461,19 +460,18 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         decoding only the blocks that can hold one (a block's header says its
         last id)."""
         found: dict[int, float] = {}
-        for number, asked in self._blocks_holding(wanted):
-            _, ids, weights, _ = self._decoded(number)
-            count = len(ids)
+        for count, read, asked in self._blocks_holding(wanted):
+            ids, weights, _ = decode_ids_and_weights(read(), count)
             if len(asked) * 8 < count:  # a few: look each one up
-                for document in asked:
-                    at = bisect.bisect_left(ids, document)
-                    if at < count and ids[at] == document:
-                        found[document] = weights[at]
+                for number in asked:
+                    at = bisect.bisect_left(ids, number)
+                    if at < count and ids[at] == number:
+                        found[number] = weights[at]
             else:
                 block = dict(zip(ids, weights, strict=True))
-                for document in asked:
-                    if document in block:
-                        found[document] = block[document]
+                for number in asked:
+                    if number in block:
+                        found[number] = block[number]
         return found
 
     def values_at(self, wanted: Sequence[int]) -> dict[int, bytes]:
@@ -481,50 +479,40 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         are in the list, decoding only the blocks that can hold one: a phrase
         reads the positions of its candidates, not of the whole list."""
         found: dict[int, bytes] = {}
-        for number, asked in self._blocks_holding(wanted):
-            data, ids, _, values_start = self._decoded(number)
-            data = bytes(data)  # values are bytes, not views
-            count = len(ids)
+        for count, read, asked in self._blocks_holding(wanted):
+            data = bytes(read())
+            ids, _, values_start = decode_ids_and_weights(data, count)
             places = []
-            for document in asked:
-                at = bisect.bisect_left(ids, document)
-                if at < count and ids[at] == document:
+            for number in asked:
+                at = bisect.bisect_left(ids, number)
+                if at < count and ids[at] == number:
                     places.append(at)
             values = _values_of(data, count, values_start, places)
             found.update(zip((ids[at] for at in places), values, strict=True))
         return found
 
-    def _blocks_holding(self, wanted: Sequence[int]) -> Iterator[tuple[int, Sequence[int]]]:
+    def _blocks_holding(
+        self, wanted: Sequence[int]
+    ) -> Iterator[tuple[int, Callable[[], bytes | memoryview], Sequence[int]]]:
         """Each block whose id range holds some of ``wanted`` (ascending): its
-        number in the list, and those of ``wanted`` in its range."""
+        postings, how to read its data, and those of ``wanted`` in its range."""
         start = 0
-        for number, (_, last_id, _) in enumerate(self._block_list()):
+        for count, last_id, read in self._block_list():
             if start == len(wanted):
                 return
             end = bisect.bisect_right(wanted, last_id, start)
             if end > start:
-                yield number, wanted[start:end]
+                yield count, read, wanted[start:end]
                 start = end
 
     def _block_list(self) -> list[tuple[int, int, Callable[[], bytes | memoryview]]]:
-        """The list's blocks (:meth:`_blocks`), read once for this matcher."""
-        if self._block_cache is None:
-            self._block_cache = (list(self._blocks()), {})
-        return self._block_cache[0]
-
-    def _decoded(self, number: int) -> tuple[bytes | memoryview, list[int], Sequence[float], int]:
-        """Block ``number``'s data, ids, weights and where its values begin,
-        decoded once for this matcher: a phrase asks the same blocks for their
-        weights, then for the positions of its candidates."""
-        blocks = self._block_list()
-        assert self._block_cache is not None  # made by _block_list
-        decoded = self._block_cache[1]
-        found = decoded.get(number)
-        if found is None:
-            count, _, read = blocks[number]
-            data = read()
-            found = decoded[number] = (data, *decode_ids_and_weights(data, count))
-        return found
+        """The list's blocks (:meth:`_blocks`), read once for this matcher: a
+        phrase asks a list for its weights, then for its candidates' positions.
+        Decoded blocks are not kept: that slowed frequent words' queries (see
+        "Tried and not kept" in docs/performance.md)."""
+        if self._blocks_read is None:
+            self._blocks_read = list(self._blocks())
+        return self._blocks_read
 
 
 def _blocks_of(

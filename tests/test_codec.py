@@ -97,7 +97,7 @@ def test_a_posting_list_asked_for_weights_then_positions_gives_what_fresh_lists_
     tmp_path: Path,
 ) -> None:
     # A phrase asks one list for the weights of its candidates, then for the
-    # positions of those left: the second answer comes from blocks decoded once.
+    # positions of those left: the second answer comes from the list read once.
     index_numbered_pages(
         tmp_path / "pages",
         300,
