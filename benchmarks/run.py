@@ -113,6 +113,21 @@ def run_json(command: Sequence[str], timeout: float | None) -> dict[str, Any]:
     return result
 
 
+def read_into_page_cache(folder: Path) -> None:
+    """Read every file under ``folder``, so that a warm run finds it in the page cache.
+
+    A kernel may reclaim cached pages no process touched for a while: on the
+    2-core machine of issue 17 (DAMON reclaim), a segment file read whole
+    had a sixth of its pages gone 100 s later, and a query that met one
+    read it from disk, into one engine's figures and not another's.
+    """
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            with path.open("rb") as file:
+                while file.read(1 << 20):
+                    pass
+
+
 def drop_page_cache() -> None:
     os.sync()
     DROP_CACHES.write_text("3\n")
@@ -307,6 +322,7 @@ def time_warm_queries(
     for number in range(settings.query_passes):
         turn = number % len(ready)
         for engine, _, target in [*ready[turn:], *ready[:turn]]:
+            read_into_page_cache(target)
             command = [python, "-m", engine.module.__name__, "query", str(target)]
             try:
                 passes[engine.name].append(
@@ -417,6 +433,8 @@ def run_pages(n: int, settings: Settings) -> dict[str, Any]:
             for engine, found, target in built
             if "query" in found
         ]
+        for _, _, target in built:
+            read_into_page_cache(target)
         time_one_query_commands(ready, round_settings)
         for engine, found, _ in ready:
             if engine.name == "newsdex" and "build" in found:

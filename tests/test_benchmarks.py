@@ -248,3 +248,47 @@ def test_warm_query_passes_rotate_the_engines_and_keep_each_querys_best(
     assert found[1]["query"]["max_rss_mb"] == 6  # type: ignore[index]
     run.time_warm_queries([], tmp_path / "queries.json", settings)  # no engine built: no pass
     assert len(order) == 6
+
+
+def test_each_warm_query_pass_reads_its_engines_index_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The kernel may have dropped cached pages since the build: "warm" means
+    # every index file was just read.
+    order: list[str] = []
+    monkeypatch.setattr(
+        run, "read_into_page_cache", lambda folder: order.append(f"read {folder.name}")
+    )
+
+    def fake_run_json(command: list[str], timeout: float | None) -> dict[str, object]:
+        order.append(f"query {Path(command[4]).name}")
+        return {"times_ms": [1.0], "max_rss_mb": 1}
+
+    monkeypatch.setattr(run, "run_json", fake_run_json)
+    engines = [run.EngineRun(name, SimpleNamespace(__name__=f"x.{name}")) for name in "ab"]  # type: ignore[arg-type]
+    settings = run.Settings(
+        tmp_path, ["a", "b"], 1, False, 0, generate.DEFAULT_SOURCE, 2, 2, 20, 60.0, query_passes=2
+    )
+    ready = [(engine, {}, tmp_path / f"index-{engine.name}") for engine in engines]
+    run.time_warm_queries(ready, tmp_path / "queries.json", settings)
+    assert order == [
+        "read index-a", "query index-a", "read index-b", "query index-b",
+        "read index-b", "query index-b", "read index-a", "query index-a",
+    ]  # fmt: skip
+
+
+def test_reading_into_the_page_cache_reads_every_file_of_the_tree(tmp_path: Path) -> None:
+    (tmp_path / "segment").mkdir()
+    (tmp_path / "segment" / "postings").write_bytes(b"x" * 3_000_000)
+    (tmp_path / "toc").write_bytes(b"y")
+    opened: list[str] = []
+    real_open = Path.open
+
+    def counting_open(path: Path, *args: object, **kwargs: object) -> object:
+        opened.append(path.name)
+        return real_open(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Path, "open", counting_open)
+        run.read_into_page_cache(tmp_path)
+    assert sorted(opened) == ["postings", "toc"]
