@@ -291,6 +291,7 @@ def engine_round(
         return found
     try:
         shutil.rmtree(index_dir, ignore_errors=True)
+        read_into_page_cache(pages_dir)  # else the first engine to build reads them from disk
         command = [python, "-m", module.__name__, "build", str(pages_dir), str(index_dir)]
         found["build"] = run_json(command, settings.timeout)
         found["index_bytes"] = tree_bytes(index_dir)

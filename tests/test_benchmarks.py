@@ -292,3 +292,25 @@ def test_reading_into_the_page_cache_reads_every_file_of_the_tree(tmp_path: Path
         patch.setattr(Path, "open", counting_open)
         run.read_into_page_cache(tmp_path)
     assert sorted(opened) == ["postings", "toc"]
+
+
+def test_each_build_reads_the_pages_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The first engine to build would read the pages from disk, the others from
+    # the page cache: every engine builds from pages just read.
+    order: list[str] = []
+    monkeypatch.setattr(
+        run, "read_into_page_cache", lambda folder: order.append(f"read {folder.name}")
+    )
+
+    def fake_run_json(command: list[str], timeout: float | None) -> dict[str, object]:
+        order.append(f"build {command[2].rsplit('.', 1)[1]}")
+        return {"wall_s": 1.0}
+
+    monkeypatch.setattr(run, "run_json", fake_run_json)
+    settings = run.Settings(
+        tmp_path, ["a", "b"], 1, False, 0, generate.DEFAULT_SOURCE, 2, 2, 20, 60.0
+    )
+    for name in "ab":
+        engine = run.EngineRun(name, SimpleNamespace(__name__=f"x.{name}", HAS_INDEX=True))  # type: ignore[arg-type]
+        run.engine_round(engine, tmp_path / "pages", tmp_path / f"index-{name}", settings)
+    assert order == ["read pages", "build a", "read pages", "build b"]
