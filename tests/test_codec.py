@@ -67,15 +67,19 @@ def test_words_in_many_blocks_are_found_in_every_document(tmp_path: Path) -> Non
         assert index.search('"minister prime"', limit=1).total == 0
 
 
+def index_minister_pages(folder: Path, again: str) -> None:
+    """300 pages, each with "minister" (three blocks of postings), and ``again``
+    after it in every third one."""
+    index_numbered_pages(
+        folder, 300, lambda n: f"Caption {n}\n\nThe minister{again if n % 3 == 0 else ''} {n}.\n"
+    )
+
+
 def test_a_posting_list_read_whole_or_at_some_ids_gives_what_stepping_through_gives(
     tmp_path: Path,
 ) -> None:
     # A word in 300 documents (three blocks), twice in every third one.
-    index_numbered_pages(
-        tmp_path / "pages",
-        300,
-        lambda n: f"Caption {n}\n\nThe minister{' minister' if n % 3 == 0 else ''} {n}.\n",
-    )
+    index_minister_pages(tmp_path / "pages", again=" minister")
     with search.open_index() as index:
         reader = index._searcher.reader()
         stepping = reader.postings("body", "minist")
@@ -98,11 +102,7 @@ def test_a_posting_list_asked_for_weights_then_positions_gives_what_fresh_lists_
 ) -> None:
     # A phrase asks one list for the weights of its candidates, then for the
     # positions of those left: the second answer comes from the list read once.
-    index_numbered_pages(
-        tmp_path / "pages",
-        300,
-        lambda n: f"Caption {n}\n\nThe minister{' and the minister' if n % 3 == 0 else ''} {n}.\n",
-    )
+    index_minister_pages(tmp_path / "pages", again=" and the minister")
     with search.open_index() as index:
         reader = index._searcher.reader()
         wanted = [number for number in range(400) if number % 5 == 0]
