@@ -286,7 +286,8 @@ def page_documents(searcher: Any) -> Iterator[dict[str, Any]]:
 
     Read from each segment's stored fields as written: Whoosh's
     ``documents`` copies each one's fields to keep those of the schema (all
-    of them, here), a sixth of reading every page for a re-index."""
+    of them, here), a noticeable part of a re-index, which reads every page
+    (docs/performance.md, issue 17's fourth stop)."""
     for leaf, _ in searcher.reader().leaf_readers():
         stored = getattr(leaf, "_perdoc", leaf).stored_fields
         for number in _live_documents(leaf, "kind", PAGE_KIND):
@@ -324,7 +325,7 @@ def _live_documents(leaf: Any, field: str, text: str) -> Iterable[int]:
 def stored_fields(searcher: Any) -> Callable[[int], dict[str, Any]]:
     """A document's stored fields, by its number, as written: read past
     Whoosh's reader, which copies them to keep the schema's fields (all of
-    them, here), a quarter of the time a hit's fields take."""
+    them, here) and finds the segment through two more layers."""
     leaves = searcher.reader().leaf_readers()
     offsets = [offset for _, offset in leaves]
     readers = [getattr(leaf, "_perdoc", leaf).stored_fields for leaf, _ in leaves]
