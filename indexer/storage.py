@@ -282,14 +282,10 @@ def pages_of(searcher: Any, record_id: str) -> Iterator[int]:
 
 
 def page_documents(searcher: Any) -> Iterator[dict[str, Any]]:
-    """The stored fields of every live page document, in document order.
-
-    Read from each segment's stored fields as written: Whoosh's
-    ``documents`` copies each one's fields to keep those of the schema (all
-    of them, here), a noticeable part of a re-index, which reads every page
-    (docs/performance.md, issue 17's fourth stop)."""
+    """The stored fields of every live page document, in document order (a
+    re-index reads every page: see :func:`_segment_stored_fields`)."""
     for leaf, _ in searcher.reader().leaf_readers():
-        stored = getattr(leaf, "_perdoc", leaf).stored_fields
+        stored = _segment_stored_fields(leaf)
         for number in _live_documents(leaf, "kind", PAGE_KIND):
             yield stored(number)
 
@@ -323,12 +319,10 @@ def _live_documents(leaf: Any, field: str, text: str) -> Iterable[int]:
 
 
 def stored_fields(searcher: Any) -> Callable[[int], dict[str, Any]]:
-    """A document's stored fields, by its number, as written: read past
-    Whoosh's reader, which copies them to keep the schema's fields (all of
-    them, here) and finds the segment through two more layers."""
+    """A document's stored fields, by its number (see :func:`_segment_stored_fields`)."""
     leaves = searcher.reader().leaf_readers()
     offsets = [offset for _, offset in leaves]
-    readers = [getattr(leaf, "_perdoc", leaf).stored_fields for leaf, _ in leaves]
+    readers = [_segment_stored_fields(leaf) for leaf, _ in leaves]
 
     def fields(number: int) -> dict[str, Any]:
         leaf = bisect.bisect_right(offsets, number) - 1
@@ -336,6 +330,15 @@ def stored_fields(searcher: Any) -> Callable[[int], dict[str, Any]]:
         return found
 
     return fields
+
+
+def _segment_stored_fields(leaf: Any) -> Callable[[int], dict[str, Any]]:
+    """A segment's stored fields by document number, as written: past Whoosh's
+    segment reader, which copies each document's fields to keep the schema's
+    (all of them, here), a noticeable part of a hit and of a re-index
+    (docs/performance.md, issue 17's fourth stop)."""
+    reader: Callable[[int], dict[str, Any]] = getattr(leaf, "_perdoc", leaf).stored_fields
+    return reader
 
 
 def document_ids(searcher: Any) -> Callable[[int], str]:
