@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import math
 import os
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -251,9 +252,32 @@ def _query_words(ctx: click.Context, param: click.Parameter, words: tuple[str, .
 
 def _open(index_dir: Path | None, scheduler: str | None = None) -> Index:
     # Whoosh loads here, not at start-up: `newsdex --help` and `split` never need it.
-    from search.opening import open_index
+    with _kept_uncollected():
+        from search.opening import open_index
 
     return open_index(index_dir, scheduler=scheduler)
+
+
+@contextlib.contextmanager
+def _kept_uncollected() -> Iterator[None]:
+    """Import the engine with the garbage collector off, then set what it made aside.
+
+    Loading Whoosh and the engine makes tens of thousands of objects that live
+    as long as the process; the collector traced them over and over as they
+    were made, a noticeable part of a one-query command (docs/performance.md).
+    ``gc.freeze`` keeps later collections from tracing them again. Only the
+    first load does this: a process running many commands (the tests) must
+    not freeze its garbage each time.
+    """
+    if "search.opening" in sys.modules or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def _use_color(choice: str) -> bool:

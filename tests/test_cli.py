@@ -155,6 +155,28 @@ def test_help_starts_without_loading_whoosh() -> None:
     assert completed.stdout.strip() == "False"
 
 
+def test_a_search_command_collects_garbage_after_loading_the_engine(seeded_index: Path) -> None:
+    # The engine loads with the collector off (a one-query command's start-up);
+    # it must be back on for the command's work, the engine's objects set aside.
+    code = (
+        "import gc, sys\n"
+        "from search.cli import cli\n"
+        "try:\n    cli(['search', 'Assad'])\n"
+        "except SystemExit:\n    pass\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        env=subprocess_environment(seeded_index),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert "Assad" in completed.stdout
+    assert completed.stderr.split() == ["True", "True"]
+
+
 # --- for real: pipes, `python -m search` --------------------------------------
 
 
