@@ -13,11 +13,10 @@ import functools
 import itertools
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as whoosh_query
 from whoosh.matching import AndNotMatcher, NullMatcher
-from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
 
 from indexer.errors import QueryError
 from indexer.records import Kind
@@ -29,6 +28,9 @@ from search.options import (
     fields_of,
     wanted_kinds,
 )
+
+if TYPE_CHECKING:
+    from whoosh.qparser import MultifieldParser
 
 OPERATORS = {"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE", "REQUIRE", "TO"}
 MAX_QUERY_CHARACTERS = 1000
@@ -63,6 +65,9 @@ class QueryParser:
     def _parser_for(self, kind: KindFilter, match: Match) -> MultifieldParser:
         fields = fields_of(kind)
         if (fields, match) not in self._parsers:
+            # Loaded on the first query with syntax: plain words never need it.
+            from whoosh.qparser import FuzzyTermPlugin, MultifieldParser, OrGroup, PlusMinusPlugin
+
             group = {"group": OrGroup} if match == "any" else {}
             parser = MultifieldParser(list(fields), self._schema, **group)
             parser.add_plugin(FuzzyTermPlugin())
@@ -132,19 +137,27 @@ class QueryParser:
         """The query Whoosh's parser makes of plain words, which most queries
         are, made without it (``None`` for any other query).
 
-        Whoosh's parser is a noticeable part of a rare word's query. The
-        parser's own ``term_query`` analyses each word, so the query is the
-        same, object for object (``tests/test_search.py`` checks).
+        Whoosh's parser is a noticeable part of a rare word's query, and
+        loading it part of a one-query command's. Each word is analysed as the
+        parser's ``term_query`` does it, so the query is the same, object for
+        object (``tests/test_search.py`` checks); a word the analyser makes
+        several terms of is left to the parser.
         """
         words = text.split()
         if match != "all" or not _PLAIN_WORDS.fullmatch(text) or OPERATORS.intersection(words):
             return None
-        parser = self._parser_for(kind, match)
         fields = fields_of(kind)
+        if not all(field in self._schema for field in fields):
+            return None
         groups = []
         for word in words:
-            terms = [parser.term_query(field, word, whoosh_query.Term) for field in fields]
-            found = [term for term in terms if term is not None]
+            found = []
+            for field in fields:
+                terms = list(self._schema[field].process_text(word, mode="query"))
+                if len(terms) > 1:  # the parser's multitoken_query decides
+                    return None
+                if terms:
+                    found.append(whoosh_query.Term(field, terms[0]))
             if found:
                 groups.append(whoosh_query.Or(found))
         return whoosh_query.And(groups).normalize()

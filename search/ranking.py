@@ -11,10 +11,10 @@ import bisect
 import functools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as whoosh_query
-from whoosh import scoring, sorting
+from whoosh import scoring
 from whoosh.util.numeric import byte_to_length
 
 from indexer.codec import NewsdexLeafMatcher, NewsdexPerDocReader
@@ -22,6 +22,9 @@ from indexer.records import KINDS
 from search import proximity, top_hits
 from search.options import FIELDS_OF_KIND
 from search.query import Phrase, Words
+
+if TYPE_CHECKING:
+    from whoosh import sorting
 
 BM25_K1 = 1.2
 BM25_B = 0.75
@@ -393,6 +396,8 @@ _UNDATED = 2**64 - 1
 
 
 def date_order(*, newest_first: bool) -> sorting.FacetType:
+    from whoosh import sorting  # here: most searches rank by score
+
     published = sorting.FieldFacet("published")
     if not newest_first:
         return published

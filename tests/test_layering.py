@@ -73,3 +73,24 @@ def test_help_and_indexing_one_index_load_no_dask(tmp_path: Path) -> None:
         check=True,
     )
     assert loaded.stdout.strip() == "[]", loaded.stdout
+
+
+def test_plain_words_are_searched_without_whoosh_query_parser(tmp_path: Path) -> None:
+    # Most queries are plain words: loading the parser would slow every
+    # one-query command; a query with syntax still gets it.
+    indexer.index_paths([], index=tmp_path / "index")
+    code = (
+        "import sys, search\n"
+        "with search.open_index(sys.argv[1]) as index:\n"
+        "    index.search('Assad regime')\n"
+        "    plain = 'whoosh.qparser' in sys.modules\n"
+        "    index.search('Assad OR regime')\n"
+        "print(plain, 'whoosh.qparser' in sys.modules)"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "index")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert loaded.stdout.split() == ["False", "True"]
