@@ -309,13 +309,33 @@ def _live_documents(leaf: Any, field: str, text: str) -> Iterable[int]:
     entry names that document.
     """
     try:
-        info = leaf.term_info(field, text)
+        info = _term_info(leaf, field, text)
     except TermNotFound:
         return ()
     if info.doc_frequency() == 1:
         number = info.min_id()
         return () if leaf.is_deleted(number) else (number,)
     return leaf.postings(field, text).all_ids()  # type: ignore[no-any-return]
+
+
+def _term_info(leaf: Any, field: str, text: str) -> Any:
+    """A term's dictionary entry in a segment, asked of its term dictionary.
+
+    Whoosh's segment reader checks the field and converts the word through
+    the schema first, several times the lookup's own cost once the entry is
+    known: a hit asks for its record in every segment. The fields looked up
+    here (ids, kinds, record ids) hold their words as UTF-8 (tested); a text
+    that has no UTF-8 (a lone surrogate, from a command line's undecodable
+    bytes) is in none of them.
+    """
+    try:
+        word = text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise TermNotFound(f"no term {field}:{text!r}") from None
+    terms = getattr(leaf, "_terms", None)
+    if terms is None:  # not a segment's reader
+        return leaf.term_info(field, text)
+    return terms.term_info(field, word)
 
 
 def stored_fields(searcher: Any) -> Callable[[int], dict[str, Any]]:

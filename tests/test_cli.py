@@ -33,6 +33,8 @@ import indexer
         pytest.param(["headlines", '"yellow'], "unbalanced quote", id="headlines-quote"),
         pytest.param(["show", "a-0000000000000000"], "no record", id="unknown-id"),
         pytest.param(["show", "--json", "nope"], "no record", id="unknown-id-json"),
+        # Bytes of no encoding on a command line reach Python as lone surrogates.
+        pytest.param(["show", "a-\udce9"], "no record", id="undecodable-id"),
     ],
 )
 def test_errors_exit_2_with_one_line_saying_why(

@@ -15,7 +15,13 @@ from whoosh.filedb.filestore import FileStorage
 import indexer
 import search
 from indexer.codec import CompactPositions, _VarBytesValues, decode_block, encode_block
-from indexer.storage import PAGE_KIND, page_documents, stored_fields
+from indexer.storage import (
+    PAGE_KIND,
+    document_number,
+    page_documents,
+    pages_of,
+    stored_fields,
+)
 
 # Document numbers, any gaps (deltas of 1 byte to 4 bytes), as Whoosh passes them.
 BLOCK_IDS = st.lists(st.integers(0, 2**32 - 1), min_size=1, max_size=128, unique=True).map(sorted)
@@ -241,3 +247,28 @@ def test_stored_fields_by_number_are_whooshs_in_every_segment(tmp_path: Path) ->
         fields = stored_fields(searcher)
         numbers = range(searcher.reader().doc_count_all())
         assert [fields(n) for n in numbers] == [searcher.stored_fields(n) for n in numbers]
+
+
+def test_pages_and_documents_are_found_as_whoosh_finds_them(tmp_path: Path) -> None:
+    # A hit's pages and a record by id are looked up in each segment's term
+    # dictionary past Whoosh's reader: the same documents as Whoosh's own
+    # lookup, over two segments, a replaced page, and ids that are not there.
+    pages = tmp_path / "pages"
+    write_page(pages, "caf\u00e9.txt", "Caption caf\u00e9\n\nBody caf\u00e9.\n")
+    index_numbered_pages(pages, 12, lambda n: f"Caption {n}\n\nThe minister {n}.\n")
+    write_page(pages, "003.txt", "Caption 3\n\nThe minister again.\n")
+    write_page(pages, "later.txt", "Caption 5\n\nThe minister 5.\n")
+    indexer.index_paths([pages])
+    with search.open_index() as index:
+        searcher = index._searcher
+        assert len(searcher.reader().leaf_readers()) == 2
+        record_ids = {fields["id"] for fields in searcher.all_stored_fields() if "title" in fields}
+        assert len(record_ids) > 12
+        for record_id in record_ids:
+            expected = sorted(searcher.document_numbers(records=record_id))
+            assert expected
+            assert list(pages_of(searcher, record_id)) == expected
+            assert document_number(searcher, record_id) == searcher.document_number(id=record_id)
+        for absent in ("r-0000", "caf\u00e9", "\udce9"):
+            assert list(pages_of(searcher, absent)) == []
+            assert document_number(searcher, absent) is None
