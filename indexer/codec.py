@@ -110,6 +110,15 @@ class CompactPositions(Positions):  # type: ignore[misc]
             return list(itertools.accumulate(valuestring))
         return list(itertools.accumulate(_varints(valuestring)))
 
+    def next_to(self, before: bytes, after: bytes) -> bool:
+        """Whether a position of ``after`` (encoded) is one past a position of
+        ``before``: two words in a row. Most words are once in a document, at a
+        position under 128: a value of one byte, the position itself."""
+        if len(before) == 1 and len(after) == 1:
+            return after[0] - before[0] == 1
+        following = set(self.decode_positions(after))
+        return any(position + 1 in following for position in self.decode_positions(before))
+
     def decode_frequency(self, valuestring: bytes) -> int:
         # A varint's last byte is the only one below 0x80.
         return len(valuestring.translate(None, _HIGH_BYTES))
@@ -473,6 +482,26 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
                     if number in block:
                         found[number] = block[number]
         return found
+
+    def weights_and_values_at(
+        self, wanted: Sequence[int]
+    ) -> tuple[dict[int, float], dict[int, bytes]]:
+        """:meth:`weights_at` and :meth:`values_at` in one reading of each block:
+        a phrase scores its candidates and reads their positions."""
+        weights_found: dict[int, float] = {}
+        values_found: dict[int, bytes] = {}
+        for count, read, asked in self._blocks_holding(wanted):
+            data = bytes(read())
+            ids, weights, values_start = decode_ids_and_weights(data, count)
+            places = []
+            for number in asked:
+                at = bisect.bisect_left(ids, number)
+                if at < count and ids[at] == number:
+                    places.append(at)
+                    weights_found[number] = weights[at]
+            values = _values_of(data, count, values_start, places)
+            values_found.update(zip((ids[at] for at in places), values, strict=True))
+        return weights_found, values_found
 
     def values_at(self, wanted: Sequence[int]) -> dict[int, bytes]:
         """The values (encoded positions) of those of ``wanted`` (ascending) that

@@ -199,7 +199,7 @@ def matching_phrase(searcher: Any, phrase: Phrase) -> tuple[list[int], list[floa
                 scorer = weighting.scorer(leaf, field, text)
                 if not isinstance(scorer, BM25FScorer) or scorer.lengths is None:
                     return None
-                postings.append(Postings(reader.postings(field, text)))
+                postings.append(Postings(reader.postings(field, text), keep_positions=True))
                 documents = reader.doc_frequency(field, text)
                 words.append([top_hits.Term(postings[-1], documents, scorer.scores)])
             keep = functools.partial(_in_a_row, postings) if len(texts) > 1 else None
@@ -218,6 +218,11 @@ def matching_phrase(searcher: Any, phrase: Phrase) -> tuple[list[int], list[floa
 def _in_a_row(words: Sequence[Postings], numbers: list[int]) -> list[int]:
     """Those of the documents (ascending, each holding every word) that hold the
     words in a row, as a phrase."""
+    if len(words) == 2 and all(word.encoded for word in words):  # most phrases
+        # Checked on the encoded positions: most words are once in a document.
+        before, after = (word.values_at(numbers) for word in words)
+        next_to = words[0].positions_format.next_to
+        return [number for number in numbers if next_to(before[number], after[number])]
     positions = [word.positions_at(numbers) for word in words]
     return [
         number for number in numbers if proximity.in_a_row([word[number] for word in positions])
@@ -407,13 +412,21 @@ def date_order(*, newest_first: bool) -> sorting.FacetType:
 class Postings:
     """A posting list as :mod:`search.top_hits` and :mod:`search.proximity` read it."""
 
-    def __init__(self, matcher: Any, *, positions: bool = False) -> None:
+    def __init__(
+        self, matcher: Any, *, positions: bool = False, keep_positions: bool = False
+    ) -> None:
+        """``positions``: read the whole list with its positions (proximity);
+        ``keep_positions``: keep the encoded positions of the documents whose
+        weights are read, for the positions asked next (a phrase's candidates),
+        where they would be read and decoded again from the same blocks."""
         # A segment with deletions wraps the list in a filter; they are left
         # out by top_hits.matches instead.
         self._matcher = getattr(matcher, "child", matcher)
         self._with_positions = positions
         self._all: tuple[Sequence[int], Sequence[float]] | None = None
         self._values: Sequence[Any] = ()  # encoded (or, off the codec, decoded) positions
+        self._keep_positions = keep_positions
+        self._kept: dict[int, bytes] | None = None  # encoded positions, by document
 
     def all(self) -> tuple[Sequence[int], Sequence[float]]:
         """Read once, with the positions if asked (:mod:`search.proximity` reads
@@ -425,6 +438,10 @@ class Postings:
         if isinstance(matcher, NewsdexLeafMatcher):
             if self._with_positions:
                 numbers, weights, self._values = matcher.all_postings_and_values()
+                self._all = numbers, weights
+            elif self._keep_positions:
+                numbers, weights, values = matcher.all_postings_and_values()
+                self._kept = dict(zip(numbers, values, strict=True))
                 self._all = numbers, weights
             else:
                 self._all = matcher.all_postings()
@@ -442,9 +459,30 @@ class Postings:
 
     def weights_at(self, wanted: Sequence[int]) -> dict[int, float]:
         if isinstance(self._matcher, NewsdexLeafMatcher):
+            if self._keep_positions:
+                weights, self._kept = self._matcher.weights_and_values_at(wanted)
+                return weights
             return self._matcher.weights_at(wanted)
         every = dict(zip(*self.all(), strict=True))
         return {number: every[number] for number in wanted if number in every}
+
+    @property
+    def encoded(self) -> bool:
+        """Whether :meth:`values_at` gives the codec's encoded positions."""
+        return isinstance(self._matcher, NewsdexLeafMatcher) and not self._with_positions
+
+    @property
+    def positions_format(self) -> Any:
+        """The codec's positions format, which decodes (and compares) them."""
+        return self._matcher.format
+
+    def values_at(self, wanted: Sequence[int]) -> dict[int, bytes]:
+        """The encoded positions of those of ``wanted`` (ascending) holding the
+        term (the dict may hold others too), kept if they were read already."""
+        kept = self._kept
+        if kept is not None and all(number in kept for number in wanted):
+            return kept
+        return self._matcher.values_at(wanted)  # type: ignore[no-any-return]
 
     def positions_at(self, wanted: Sequence[int]) -> dict[int, Sequence[int]]:
         """The positions of the term in those of ``wanted`` (ascending) holding it:
@@ -454,9 +492,9 @@ class Postings:
         codec = isinstance(matcher, NewsdexLeafMatcher)
         if codec and not self._with_positions:
             decode_positions = matcher.format.decode_positions
+            values = self.values_at(wanted)
             return {
-                number: decode_positions(value)
-                for number, value in matcher.values_at(wanted).items()
+                number: decode_positions(values[number]) for number in wanted if number in values
             }
         numbers, _ = self.all()
         decode = matcher.format.decode_positions if codec else None

@@ -34,6 +34,20 @@ def test_compact_positions_give_back_the_positions_they_encode(positions: list[i
     assert CompactPositions().decode_frequency(encoded) == len(positions)
 
 
+@given(
+    st.lists(st.integers(min_value=0, max_value=300), min_size=1, unique=True).map(sorted),
+    st.lists(st.integers(min_value=0, max_value=300), min_size=1, unique=True).map(sorted),
+)
+def test_words_are_next_to_each_other_as_their_positions_say(
+    before: list[int], after: list[int]
+) -> None:
+    # Checked on the encoded positions (one byte: the position itself), as a
+    # phrase of two words checks its candidates.
+    positions = CompactPositions()
+    in_a_row = any(position + 1 in after for position in before)
+    assert positions.next_to(positions.encode(before), positions.encode(after)) == in_a_row
+
+
 @given(BLOCK_IDS, st.data())
 def test_block_gives_back_ids_whole_weights_and_values(ids: list[int], data: st.DataObject) -> None:
     weights = data.draw(st.lists(st.integers(1, 70_000), min_size=len(ids), max_size=len(ids)))
@@ -114,6 +128,10 @@ def test_a_posting_list_asked_for_weights_then_positions_gives_what_fresh_lists_
         wanted = [number for number in range(400) if number % 5 == 0]
         fresh_weights = reader.postings("body", "minist").weights_at(wanted)
         fresh_values = reader.postings("body", "minist").values_at(wanted)
+        assert reader.postings("body", "minist").weights_and_values_at(wanted) == (
+            fresh_weights,
+            fresh_values,
+        )
         asked_twice = reader.postings("body", "minist")
         assert asked_twice.weights_at(wanted) == fresh_weights
         assert asked_twice.values_at(wanted) == fresh_values
