@@ -113,15 +113,23 @@ class CompactPositions(Positions):  # type: ignore[misc]
     def next_to(self, before: bytes, after: bytes) -> bool:
         """Whether a position of ``after`` (encoded) is one past a position of
         ``before``: two words in a row. Most words are once in a document, at a
-        position under 128: a value of one byte, the position itself."""
-        if len(before) == 1 and len(after) == 1:
-            return after[0] - before[0] == 1
+        position under 128: a value of one byte, the position itself, looked
+        for among the other word's positions as they are decoded."""
+        if len(before) == 1:
+            return before[0] + 1 in _positions(after)
+        if len(after) == 1:
+            return after[0] - 1 in _positions(before)
         following = set(self.decode_positions(after))
         return any(position + 1 in following for position in self.decode_positions(before))
 
     def decode_frequency(self, valuestring: bytes) -> int:
         # A varint's last byte is the only one below 0x80.
         return len(valuestring.translate(None, _HIGH_BYTES))
+
+
+def _positions(valuestring: bytes) -> Iterator[int]:
+    """The positions of a value of :class:`CompactPositions`, as they are decoded."""
+    return itertools.accumulate(valuestring if valuestring.isascii() else _varints(valuestring))
 
 
 def _append_varint(encoded: bytearray, number: int) -> None:
