@@ -515,18 +515,7 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         """The values (encoded positions) of those of ``wanted`` (ascending) that
         are in the list, decoding only the blocks that can hold one: a phrase
         reads the positions of its candidates, not of the whole list."""
-        found: dict[int, bytes] = {}
-        for count, read, asked in self._blocks_holding(wanted):
-            data = bytes(read())
-            ids, _, values_start = decode_ids_and_weights(data, count)
-            places = []
-            for number in asked:
-                at = bisect.bisect_left(ids, number)
-                if at < count and ids[at] == number:
-                    places.append(at)
-            values = _values_of(data, count, values_start, places)
-            found.update(zip((ids[at] for at in places), values, strict=True))
-        return found
+        return self.weights_and_values_at(wanted)[1]
 
     def _blocks_holding(
         self, wanted: Sequence[int]

@@ -43,15 +43,18 @@ print(json.dumps(sorted(name for name in sys.modules if name.startswith(OURS_AND
 """
 
 
+def python_on_index(code: str, index: Path) -> str:
+    """What a fresh Python prints running ``code`` with the index's path as its argument."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(index)], capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
 def test_searching_loads_no_writer_module(tmp_path: Path) -> None:
     indexer.index_paths([], index=tmp_path / "index")
-    loaded = subprocess.run(
-        [sys.executable, "-c", SEARCHES, str(tmp_path / "index")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    modules = set(json.loads(loaded.stdout))
+    printed = python_on_index(SEARCHES, tmp_path / "index")
+    modules = set(json.loads(printed))
     assert "search.index" in modules  # the searches ran
     assert modules.isdisjoint(WRITER_MODULES), modules & WRITER_MODULES
     # Dask is for sharded indexes only: one index is searched without it.
@@ -66,13 +69,8 @@ def test_help_and_indexing_one_index_load_no_dask(tmp_path: Path) -> None:
         "try:\n    cli()\nexcept SystemExit:\n    pass\n"
         "print(sorted(n for n in sys.modules if n.startswith(('dask', 'distributed'))))"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "index")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert loaded.stdout.strip() == "[]", loaded.stdout
+    printed = python_on_index(script, tmp_path / "index")
+    assert printed.strip() == "[]", printed
 
 
 def test_plain_words_are_searched_without_whoosh_query_parser(tmp_path: Path) -> None:
@@ -87,10 +85,5 @@ def test_plain_words_are_searched_without_whoosh_query_parser(tmp_path: Path) ->
         "    index.search('Assad OR regime')\n"
         "print(plain, 'whoosh.qparser' in sys.modules)"
     )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code, str(tmp_path / "index")],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert loaded.stdout.split() == ["False", "True"]
+    printed = python_on_index(code, tmp_path / "index")
+    assert printed.split() == ["False", "True"]
