@@ -113,13 +113,10 @@ class _Sentences:
         """The sentence holding ``position``: the first of :meth:`from_`."""
         text = self.text
         start = self.start_of(position)
-        scan = position
-        while scan > 0 and text[scan - 1] in _CLOSERS:
-            scan -= 1
-        at = max(scan - 1, 0)
+        at = self._ends_after(position)
         while (found := _SENTENCE_END.search(text, at)) is not None:
             if found.end() > position:
-                return start, found.start() if found.group() == "\n" else found.end(), found.end()
+                return start, _sentence_end(found), found.end()
             at = found.end()  # a sentence end is never empty
         return start, len(text), len(text) + 1
 
@@ -128,15 +125,26 @@ class _Sentences:
         (start, end, where the next one starts)."""
         text = self.text
         start = self.start_of(position)
-        scan = position
-        while scan > 0 and text[scan - 1] in _CLOSERS:
-            scan -= 1
-        for found in _SENTENCE_END.finditer(text, max(scan - 1, 0)):
+        for found in _SENTENCE_END.finditer(text, self._ends_after(position)):
             if found.end() <= position:
                 continue
-            yield start, found.start() if found.group() == "\n" else found.end(), found.end()
+            yield start, _sentence_end(found), found.end()
             start = found.end()
         yield start, len(text), len(text) + 1
+
+    def _ends_after(self, position: int) -> int:
+        """Where to scan for the end of the sentence holding ``position``: from
+        the mark before any closing quotes or brackets the position follows."""
+        scan = position
+        while scan > 0 and self.text[scan - 1] in _CLOSERS:
+            scan -= 1
+        return max(scan - 1, 0)
+
+
+def _sentence_end(found: re.Match[str]) -> int:
+    """Where a sentence ends at a match of :data:`_SENTENCE_END`: a line break
+    is not part of it, a mark and its closers are."""
+    return found.start() if found.group() == "\n" else found.end()
 
 
 def _strip(text: str, start: int, end: int) -> Span:
