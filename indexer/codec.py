@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import operator
 import os
 import pickle
 import struct
@@ -35,6 +36,7 @@ from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
     W3Codec,
+    W3FieldWriter,
     W3LeafMatcher,
     W3PerDocReader,
     W3PostingsWriter,
@@ -46,7 +48,7 @@ from whoosh.filedb.compound import SubFile
 from whoosh.formats import Positions, tokens
 from whoosh.matching import ReadTooFar
 from whoosh.reading import TermNotFound
-from whoosh.system import emptybytes
+from whoosh.system import emptybytes, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from indexer.analysis import indexed_positions, is_newsdex_analyzer
@@ -54,8 +56,9 @@ from indexer.analysis import indexed_positions, is_newsdex_analyzer
 INLINE_POSTINGS_BELOW = 2
 """Terms in fewer documents than this keep their postings in the term dictionary."""
 
-_UNSIGNED = "BHIQ"
-"""Array types tried in turn for a list of whole numbers: 1, 2, 4, then 8 bytes."""
+_UNSIGNED = tuple((1 << 8 * array(code).itemsize, code) for code in "BHIQ")
+"""Array types tried in turn for a list of whole numbers (1, 2, 4, then 8
+bytes), each after the bound of its values."""
 _NONE = "-"
 """In a block's header: the list is not stored (all weights 1, values of size 0)."""
 _FLOAT = "f"
@@ -155,7 +158,9 @@ def _varints(encoded: bytes) -> list[int]:
 def _packed(numbers: Sequence[int]) -> tuple[str, bytes]:
     """Whole numbers as the smallest unsigned array type, little-endian."""
     largest = max(numbers, default=0)
-    code = next(code for code in _UNSIGNED if largest < 1 << (8 * array(code).itemsize))
+    if largest < 0x100:  # most blocks' numbers: one byte each, in any byte order
+        return "B", array("B", numbers).tobytes()
+    code = next(code for bound, code in _UNSIGNED if largest < bound)
     packed = array(code, numbers)
     if sys.byteorder == "big":
         packed.byteswap()
@@ -176,22 +181,34 @@ def encode_block(ids: Sequence[int], weights: Sequence[float], values: Sequence[
     ``values`` is empty for formats that store none (ids, dates), else one
     per id.
     """
-    id_code, deltas = _packed([later - earlier for earlier, later in itertools.pairwise(ids)])
-    if all(weight == 1 for weight in weights):
+    lengths = [len(value) for value in values] if values else None
+    return encode_columns(ids, weights, lengths, b"".join(values))
+
+
+def encode_columns(
+    ids: Sequence[int],
+    weights: Sequence[float],
+    value_lengths: Sequence[int] | None,
+    values: bytes | bytearray,
+) -> bytes:
+    """:func:`encode_block` of postings given as columns: the values one after
+    the other, with their lengths (``None``: a format that stores none)."""
+    id_code, deltas = _packed(list(map(operator.sub, ids[1:], ids)))
+    if weights.count(1) == len(weights):
         weight_code, packed_weights = _NONE, b""
-    elif all(weight == int(weight) for weight in weights):
-        weight_code, packed_weights = _packed([int(weight) for weight in weights])
+    elif (whole := list(map(int, weights))) == list(weights):
+        weight_code, packed_weights = _packed(whole)
     else:
         floats = array(_FLOAT, weights)
         if sys.byteorder == "big":
             floats.byteswap()
         weight_code, packed_weights = _FLOAT, floats.tobytes()
-    if values:
-        length_code, lengths = _packed([len(value) for value in values])
+    if value_lengths is not None:
+        length_code, lengths = _packed(value_lengths)
     else:
         length_code, lengths = _NONE, b""
     codes = f"{id_code}{weight_code}{length_code}".encode("ascii")
-    return b"".join((_HEADER.pack(codes, ids[0]), deltas, packed_weights, lengths, *values))
+    return b"".join((_HEADER.pack(codes, ids[0]), deltas, packed_weights, lengths, values))
 
 
 def decode_block(data: bytes, count: int) -> tuple[list[int], Sequence[float], list[bytes] | None]:
@@ -252,7 +269,8 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     inlining them makes the index 8% smaller (5,000 benchmark pages).
     """
 
-    # The block being filled (Whoosh's attributes).
+    # The block being filled, and the term's info (Whoosh's attributes).
+    _terminfo: Any
     _ids: Any
     _weights: Any
     _values: list[bytes]
@@ -260,13 +278,15 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     _minlength: int | None
     _maxlength: int
 
-    def finish_postings(self) -> Any:
-        terminfo = self._terminfo  # type: ignore[has-type]
+    def finish_postings(self, values: list[bytes] | None = None) -> Any:
+        """Whoosh's, inlining short lists; ``values`` are the buffered block's
+        when its ``_values`` do not hold them (:meth:`write_columns`)."""
+        terminfo = self._terminfo
         if not self.written() and len(self) < self._inlinelimit:
             terminfo.add_block(self)
             # Formats without values (ids, dates) leave ``_values`` empty, and
             # Whoosh then reads a value back as "" where merging wants bytes.
-            values = self._values or [b""] * len(self._ids)
+            values = values or self._values or [b""] * len(self._ids)
             terminfo.set_inlined(self._ids, self._weights, values)
             self._terminfo = None
             return terminfo
@@ -315,37 +335,175 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             self._minlength = min(known) if known else None
             self._maxlength = max(known, default=0)
 
+    def write_columns(
+        self,
+        format_: Any,
+        ids: Sequence[int],
+        weights: Sequence[float],
+        value_lengths: Sequence[int],
+        values: bytes | bytearray,
+        length_codes: bytes | None,
+    ) -> Any:
+        """A whole term's postings given as columns (see indexer.pool), written
+        as :meth:`start_postings`, :meth:`add_posting` for each and
+        :meth:`finish_postings` would write them; returns the term's info.
+
+        ``value_lengths`` gives each posting's value length (the values follow
+        one another in ``values``), ``length_codes`` each document's field
+        length code (Whoosh's byte), ``None`` for a field without lengths.
+        """
+        count = len(ids)
+        if count > self._blocklimit:
+            return self._write_blocks(format_, ids, weights, value_lengths, values, length_codes)
+        # One block, as most terms have: the term's info is the block's, as
+        # W3TermInfo.add_block makes it of a first block.
+        shortest, longest = _length_range(length_codes, ids)
+        heaviest = max(0, max(weights))
+        terminfo = W3TermInfo(sum(weights), count, shortest, longest, heaviest, ids[0], ids[-1])
+        if count < self._inlinelimit:  # as finish_postings inlines them
+            terminfo.set_inlined(ids, weights, _split(values, value_lengths) or [b""] * count)
+            return terminfo
+        start = self._postfile.tell()
+        data = _encoded(format_, ids, weights, value_lengths, values)
+        block = self._framed(data, count, ids[-1], heaviest, shortest, longest, last=True)
+        self._postfile.write(WHOOSH3_HEADER_MAGIC + block)
+        terminfo.set_extent(start, self._postfile.tell() - start)
+        return terminfo
+
+    def _write_blocks(
+        self,
+        format_: Any,
+        ids: Sequence[int],
+        weights: Sequence[float],
+        value_lengths: Sequence[int],
+        values: bytes | bytearray,
+        length_codes: bytes | None,
+    ) -> Any:
+        """:meth:`write_columns` of a term in more than one block."""
+        self.start_postings(format_, W3TermInfo())
+        count, limit = len(ids), self._blocklimit
+        value_start = 0
+        for start in range(0, count, limit):
+            stop = start + limit
+            self._ids, self._weights = ids[start:stop], weights[start:stop]
+            self._maxweight = max(0, max(self._weights))
+            self._minlength, self._maxlength = _length_range(length_codes, self._ids)
+            lengths = value_lengths[start:stop]
+            value_end = value_start + sum(lengths)
+            block_values = values[value_start:value_end]
+            data = _encoded(format_, self._ids, self._weights, lengths, block_values)
+            value_start = value_end
+            self._write_encoded_block(data, last=stop >= count)
+        terminfo = self._terminfo
+        terminfo.set_extent(self._startoffset, self._postfile.tell() - self._startoffset)
+        self._terminfo = None
+        return terminfo
+
     def _write_block(self, last: bool = False) -> None:
         # Whoosh's _write_block, with the block's info as a struct and its
         # data from encode_block.
-        if not self._blockcount:
-            self._postfile.write(WHOOSH3_HEADER_MAGIC)
-        self._terminfo.add_block(self)  # type: ignore[attr-defined]
         if self._format.fixed_value_size() == 0:
             values: list[bytes] = []
         else:
             values = self._values
             if len(values) != len(self._ids):  # Whoosh keeps only non-empty values
                 raise ValueError(f"{type(self._format).__name__} gave an empty value")
-        databytes = encode_block(self._ids, self._weights, values)
-        compression = self._compression if len(databytes) >= COMPRESSION_MIN_SIZE else 0
-        if compression:
-            databytes = zlib.compress(databytes, compression)
-        length = _BLOCK_INFO.size - _LENGTH_SIZE + len(databytes)
-        self._postfile.write(
-            _BLOCK_INFO.pack(
-                -length if last else length,
-                len(self._ids),
-                self._ids[-1],
-                self._maxweight,
-                compression,
-                length_to_byte(self._minlength),
-                length_to_byte(self._maxlength),
-            )
-        )
-        self._postfile.write(databytes)
-        self._blockcount += 1
+        self._write_encoded_block(encode_block(self._ids, self._weights, values), last)
         self._new_block()
+
+    def _write_encoded_block(self, data: bytes, last: bool) -> None:
+        """The buffered block, encoded as ``data``, to the postings file."""
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        block = self._framed(
+            data, len(ids), ids[-1], self._maxweight, self._minlength, self._maxlength, last
+        )
+        self._postfile.write(block)
+        self._blockcount += 1
+
+    def _framed(
+        self,
+        data: bytes,
+        count: int,
+        last_id: int,
+        heaviest: float,
+        shortest: int | None,
+        longest: int,
+        last: bool,
+    ) -> bytes:
+        """A block's encoded postings, compressed if worth it, after the block's info."""
+        compression = self._compression if len(data) >= COMPRESSION_MIN_SIZE else 0
+        if compression:
+            data = zlib.compress(data, compression)
+        length = _BLOCK_INFO.size - _LENGTH_SIZE + len(data)
+        info = _BLOCK_INFO.pack(
+            -length if last else length,
+            count,
+            last_id,
+            heaviest,
+            compression,
+            length_to_byte(shortest),
+            length_to_byte(longest),
+        )
+        return info + data
+
+
+def _encoded(
+    format_: Any,
+    ids: Sequence[int],
+    weights: Sequence[float],
+    value_lengths: Sequence[int],
+    values: bytes | bytearray,
+) -> bytes:
+    """A block given as columns, encoded: the values only if the format stores
+    them, and then one for each posting (as Whoosh's _write_block checks)."""
+    if format_.fixed_value_size() == 0:
+        return encode_columns(ids, weights, None, b"")
+    if 0 in value_lengths:
+        raise ValueError(f"{type(format_).__name__} gave an empty value")
+    return encode_columns(ids, weights, value_lengths, values)
+
+
+def _length_range(codes: bytes | None, ids: Sequence[int]) -> tuple[int | None, int]:
+    """The shortest and longest field of documents ``ids`` by their length
+    codes, as Whoosh's writer keeps them (no length: ``None`` and 0)."""
+    if codes is None:
+        return None, 0
+    known = bytes(map(codes.__getitem__, ids)).translate(None, b"\0")
+    if not known:
+        return None, 0
+    return LENGTH_OF_CODE[min(known)], LENGTH_OF_CODE[max(known)]
+
+
+def _split(values: bytes | bytearray, lengths: Sequence[int]) -> list[bytes]:
+    """Values given one after the other, by their lengths (empty ones left out,
+    as Whoosh's writer keeps them)."""
+    ends = itertools.accumulate((length for length in lengths if length), initial=0)
+    return [bytes(values[start:end]) for start, end in itertools.pairwise(ends)]
+
+
+class NewsdexFieldWriter(W3FieldWriter):  # type: ignore[misc]
+    """Whoosh's field writer, also taking a term with all its postings at once."""
+
+    def add_term(
+        self,
+        btext: bytes,
+        ids: Sequence[int],
+        weights: Sequence[float],
+        value_lengths: Sequence[int],
+        values: bytes | bytearray,
+        length_codes: bytes | None,
+    ) -> None:
+        """A term and its postings as columns (see
+        :meth:`NewsdexPostingsWriter.write_columns`), as :meth:`start_term`,
+        :meth:`add` for each posting and :meth:`finish_term` would write them."""
+        terminfo = self._postwriter.write_columns(
+            self._format, ids, weights, value_lengths, values, length_codes
+        )
+        self._btext = btext
+        self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
 
 
 class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
@@ -838,6 +996,9 @@ class NewsdexCodec(W3Codec):  # type: ignore[misc]
 
     def __init__(self) -> None:
         super().__init__(inlinelimit=INLINE_POSTINGS_BELOW)
+
+    def field_writer(self, storage: Any, segment: Any) -> NewsdexFieldWriter:
+        return NewsdexFieldWriter(self, storage, segment)
 
     def postings_writer(self, dbfile: Any, byteids: bool = False) -> Any:
         if byteids:  # term vectors: newsdex stores none

@@ -8,12 +8,15 @@ commit, unpickles them all and merges the runs through a heap, posting by
 posting: a large part of a build.
 
 Here postings are grouped by term as they arrive: each term's postings are
-packed, one after the other, into one byte string (12 bytes and the value
-each). Documents are numbered in the order they are added, so each term's
-postings are already in document order, and only the distinct terms are
-sorted. When the pool outgrows its limit, its terms are written to a run in
-order; the merge at commit goes term by term, joining a term's postings from
-each run in turn, which keeps them in document order.
+packed, one after the other, into two byte strings, one of 12-byte records
+(document, weight, the value's length) and one of the values. Records of a
+fixed size read back as arrays in a few C calls (:func:`posting_columns`),
+where unpacking them one by one was most of a commit. Documents are
+numbered in the order they are added, so each term's postings are already
+in document order, and only the distinct terms are sorted. When the pool
+outgrows its limit, its terms are written to a run in order; the merge at
+commit goes term by term, joining a term's postings from each run in turn,
+which keeps them in document order.
 
 Nothing here knows Whoosh: a posting is a plain tuple.
 """
@@ -23,7 +26,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import struct
+import sys
 import tempfile
+from array import array
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
@@ -33,11 +38,14 @@ Posting = tuple[str, bytes, int, float, bytes | None]
 
 _POSTING = struct.Struct("<IfI")
 _POSTING_SIZE = _POSTING.size
-"""A posting in a term's byte string: document, weight, the value's length; then the value."""
-_RUN_ENTRY = struct.Struct("<HII")
-"""A term in a run file: its field's number, the term's length, its postings' length."""
-_TERM_OVERHEAD = 160
-"""Bytes a new term takes beyond its text: the bytes and bytearray objects, the dict slot."""
+"""A posting's record in a term's records: document, weight, the value's length."""
+_RUN_ENTRY = struct.Struct("<HIII")
+"""A term in a run file: its field's number, the lengths of its text, records and values."""
+_TERM_OVERHEAD = 240
+"""Bytes a new term takes beyond its text: the list, its two bytearrays, the dict slot."""
+
+TermPostings = tuple[bytes | bytearray, bytes | bytearray]
+"""One term's postings: their records (:data:`_POSTING` each), then their values."""
 _GROWTH = 1.125
 """A bytearray grows by about an eighth beyond what it holds."""
 
@@ -55,11 +63,11 @@ class PostingsPool:
         self.limit_bytes = limit_bytes
         self.fieldnames: set[str] = set()
         """The fields that received postings (Whoosh's multi-process writer reads it)."""
-        self._terms: dict[str, dict[bytes, bytearray]] = {}
+        self._terms: dict[str, dict[bytes, list[bytearray]]] = {}
         self._size = 0
         self._runs: list[IO[bytes]] = []
         self._last_field = ""
-        self._last_terms: dict[bytes, bytearray] = {}
+        self._last_terms: dict[bytes, list[bytearray]] = {}
 
     def add(self, posting: Posting) -> None:
         fieldname, text, docnum, weight, value = posting
@@ -70,11 +78,11 @@ class PostingsPool:
             self.fieldnames.add(fieldname)
         postings = self._last_terms.get(text)
         if postings is None:
-            postings = self._last_terms[text] = bytearray()
+            postings = self._last_terms[text] = [bytearray(), bytearray()]
             self._size += _TERM_OVERHEAD + len(text)
         value = value or b""
-        postings += _POSTING.pack(docnum, weight, len(value))
-        postings += value
+        postings[0] += _POSTING.pack(docnum, weight, len(value))
+        postings[1] += value
         self._size += _POSTING.size + len(value)
         if self._size * _GROWTH > self.limit_bytes:
             self._spill()
@@ -93,10 +101,10 @@ class PostingsPool:
         for text, weight, value in terms:
             postings = by_text.get(text)
             if postings is None:
-                postings = by_text[text] = bytearray()
+                postings = by_text[text] = [bytearray(), bytearray()]
                 size += _TERM_OVERHEAD + len(text)
-            postings += pack(docnum, weight, len(value))
-            postings += value
+            postings[0] += pack(docnum, weight, len(value))
+            postings[1] += value
             size += _POSTING_SIZE + len(value)
         self._size = size
         if size * _GROWTH > self.limit_bytes:
@@ -113,9 +121,10 @@ class PostingsPool:
             for docnum, weight, value in unpack_postings(postings):
                 yield fieldname, text, docnum, weight, value
 
-    def iter_terms(self) -> Iterator[tuple[str, bytes, bytes | bytearray]]:
-        """Every term with its postings packed (:func:`unpack_posting_list` reads
-        them), by field and term; the pool is empty afterwards."""
+    def iter_terms(self) -> Iterator[tuple[str, bytes, TermPostings]]:
+        """Every term with its postings packed (:func:`posting_columns` and
+        :func:`unpack_posting_list` read them), by field and term; the pool is
+        empty afterwards."""
         return self._merged_terms()
 
     def cleanup(self) -> None:
@@ -127,12 +136,13 @@ class PostingsPool:
             run.close()
         self._runs = []
 
-    def _sorted_terms(self) -> Iterator[tuple[str, bytes, bytes | bytearray]]:
+    def _sorted_terms(self) -> Iterator[tuple[str, bytes, TermPostings]]:
         terms, self._terms, self._last_terms, self._size = self._terms, {}, {}, 0
         for fieldname in sorted(terms):
             by_text = terms.pop(fieldname)
             for text in sorted(by_text):
-                yield fieldname, text, by_text.pop(text)
+                records, values = by_text.pop(text)
+                yield fieldname, text, (records, values)
 
     def _spill(self) -> None:
         # Open until the merge at commit reads it back (or cleanup closes it).
@@ -144,19 +154,20 @@ class PostingsPool:
         for name in fieldnames:
             encoded = name.encode("utf-8")
             write(struct.pack("<H", len(encoded)) + encoded)
-        for fieldname, text, postings in self._sorted_terms():
-            write(_RUN_ENTRY.pack(number[fieldname], len(text), len(postings)))
+        for fieldname, text, (records, values) in self._sorted_terms():
+            write(_RUN_ENTRY.pack(number[fieldname], len(text), len(records), len(values)))
             write(text)
-            write(postings)
+            write(records)
+            write(values)
         run.flush()
         self._runs.append(run)
 
-    def _merged_terms(self) -> Iterator[tuple[str, bytes, bytes | bytearray]]:
+    def _merged_terms(self) -> Iterator[tuple[str, bytes, TermPostings]]:
         """Terms in order, each with its postings from every run, oldest run first."""
         if not self._runs:
             yield from self._sorted_terms()
             return
-        sources: list[Iterable[tuple[str, bytes, bytes | bytearray]]] = [
+        sources: list[Iterable[tuple[str, bytes, TermPostings]]] = [
             _read_run(run) for run in self._runs
         ]
         sources.append(self._sorted_terms())
@@ -168,49 +179,47 @@ class PostingsPool:
                 merged, key=lambda entry: (entry[0], entry[1])
             ):
                 parts = [postings for _, _, postings in group]
-                yield fieldname, text, parts[0] if len(parts) == 1 else b"".join(parts)
+                if len(parts) == 1:
+                    yield fieldname, text, parts[0]
+                else:
+                    records = b"".join(records for records, _ in parts)
+                    yield fieldname, text, (records, b"".join(values for _, values in parts))
         finally:
             self.cleanup()
 
 
-def unpack_posting_list(
-    postings: bytes | bytearray,
-) -> tuple[list[int], list[float], list[bytes]]:
+def posting_columns(records: bytes | bytearray) -> tuple[array[int], array[float], array[int]]:
+    """The documents, weights and value lengths of one term's postings, each
+    an array (the values follow one another in the term's values)."""
+    numbers, weights = array("I", records), array("f", records)
+    if sys.byteorder == "big":
+        numbers.byteswap()
+        weights.byteswap()
+    return numbers[0::3], weights[1::3], numbers[2::3]
+
+
+def unpack_posting_list(postings: TermPostings) -> tuple[list[int], list[float], list[bytes]]:
     """The documents, weights and values of one term's postings, in lists (no
     values when its postings have none)."""
-    unpack_from = _POSTING.unpack_from
-    size = _POSTING.size
-    ids: list[int] = []
-    weights: list[float] = []
-    values: list[bytes] = []
-    offset, end = 0, len(postings)
-    while offset < end:
-        docnum, weight, length = unpack_from(postings, offset)
-        offset += size
-        ids.append(docnum)
-        weights.append(weight)
-        if length:
-            values.append(bytes(postings[offset : offset + length]))
-            offset += length
-    return ids, weights, values
+    ids, weights, lengths = posting_columns(postings[0])
+    values = bytes(postings[1])
+    ends = itertools.accumulate((length for length in lengths if length), initial=0)
+    return list(ids), list(weights), [values[start:end] for start, end in itertools.pairwise(ends)]
 
 
-def unpack_postings(postings: bytes | bytearray) -> Iterator[tuple[int, float, bytes | None]]:
-    """(document, weight, value) of each posting of one term's byte string."""
-    unpack_from = _POSTING.unpack_from
-    size = _POSTING.size
-    offset, end = 0, len(postings)
-    while offset < end:
-        docnum, weight, length = unpack_from(postings, offset)
-        offset += size
+def unpack_postings(postings: TermPostings) -> Iterator[tuple[int, float, bytes | None]]:
+    """(document, weight, value) of each posting of one term."""
+    ids, weights, lengths = posting_columns(postings[0])
+    values, start = postings[1], 0
+    for docnum, weight, length in zip(ids, weights, lengths, strict=True):
         if length:
-            yield docnum, weight, bytes(postings[offset : offset + length])
-            offset += length
+            yield docnum, weight, bytes(values[start : start + length])
+            start += length
         else:
             yield docnum, weight, None
 
 
-def _read_run(run: IO[bytes]) -> Iterator[tuple[str, bytes, bytes]]:
+def _read_run(run: IO[bytes]) -> Iterator[tuple[str, bytes, TermPostings]]:
     run.seek(0)
     (count,) = struct.unpack("<H", run.read(2))
     fieldnames = []
@@ -219,5 +228,6 @@ def _read_run(run: IO[bytes]) -> Iterator[tuple[str, bytes, bytes]]:
         fieldnames.append(run.read(length).decode("utf-8"))
     read = run.read
     while header := read(_RUN_ENTRY.size):
-        field_number, text_length, postings_length = _RUN_ENTRY.unpack(header)
-        yield fieldnames[field_number], read(text_length), read(postings_length)
+        field_number, text_length, records_length, values_length = _RUN_ENTRY.unpack(header)
+        text, records = read(text_length), read(records_length)
+        yield fieldnames[field_number], text, (records, read(values_length))

@@ -16,9 +16,9 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from indexer.analysis import indexed_positions, is_newsdex_analyzer
-from indexer.codec import LENGTH_OF_CODE, CompactPositions
+from indexer.codec import CompactPositions
 from indexer.errors import IndexWriteFailed
-from indexer.pool import PostingsPool, unpack_posting_list
+from indexer.pool import PostingsPool, posting_columns
 from indexer.processes import end_with_parent
 from indexer.storage import INDEX_NAME
 
@@ -50,21 +50,19 @@ def _analysed_fast(field: Any) -> bool:
 
 
 def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: PostingsPool) -> None:
-    """Every term of the pool to the segment, a posting list at a time, as
-    Whoosh's ``add_postings`` writes them a posting at a time."""
+    """Every term of the pool to the segment, with all its postings at once
+    (:meth:`indexer.codec.NewsdexFieldWriter.add_term`), as Whoosh's
+    ``add_postings`` writes them a posting at a time."""
     field = None
-    for fieldname, text, packed in pool.iter_terms():
+    for fieldname, text, (records, values) in pool.iter_terms():
         if fieldname != field:
             if field is not None:
                 fieldwriter.finish_field()
             field = fieldname
             fieldwriter.start_field(fieldname, schema[fieldname])
             codes = lengths.length_codes(fieldname) if lengths is not None else None
-        ids, weights, values = unpack_posting_list(packed)
-        sizes = [LENGTH_OF_CODE[codes[number]] for number in ids] if codes else [0] * len(ids)
-        fieldwriter.start_term(text)
-        fieldwriter._postwriter.add_posting_list(ids, weights, values, sizes)
-        fieldwriter.finish_term()
+        ids, weights, value_lengths = posting_columns(records)
+        fieldwriter.add_term(text, ids, weights, value_lengths, values, codes or None)
     if field is not None:
         fieldwriter.finish_field()
 

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import io
+import itertools
 from array import array
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from helpers import index_numbered_pages, write_page
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.codec.whoosh3 import W3PerDocReader, W3TermInfo
 from whoosh.columns import VarBytesColumn
 from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import StructFile
+from whoosh.formats import Existence
 
 import indexer
 import search
-from indexer.codec import CompactPositions, _VarBytesValues, decode_block, encode_block
+from indexer.codec import (
+    LENGTH_OF_CODE,
+    CompactPositions,
+    NewsdexCodec,
+    _VarBytesValues,
+    decode_block,
+    encode_block,
+)
 from indexer.storage import (
     PAGE_KIND,
     document_number,
@@ -73,6 +86,63 @@ def test_block_without_values_or_weights_stores_only_ids() -> None:
     encoded = encode_block(array("I", ids), array("f", [1.0] * len(ids)), [])
     assert decode_block(encoded, len(ids)) == (ids, [1] * len(ids), None)
     assert len(encoded) < 2 * len(ids)  # a byte a delta, and a small header
+
+
+@st.composite
+def term_postings(draw: st.DrawFn) -> tuple[list[int], array[float], list[bytes], bytes]:
+    """A term's postings as a writer gets them: ascending documents (inlined,
+    one block, or several of 128), weights as the pool keeps them (float32,
+    whole or not), a value each, and the field length codes of the documents
+    (1 to 255: a document holding the term has a length). Long lists repeat a
+    few drawn gaps, weights and values."""
+
+    def repeated(strategy: st.SearchStrategy[Any], count: int) -> list[Any]:
+        some = draw(st.lists(strategy, min_size=1, max_size=12))
+        return [some[at % len(some)] for at in range(count)]
+
+    count = draw(st.sampled_from([1, 2, 5, 127, 128, 129, 256, 300]))
+    ids = list(itertools.accumulate(repeated(st.integers(1, 400), count)))
+    whole = st.integers(1, 9).map(float)
+    weight = st.one_of(whole, st.floats(0.01, 50)) if draw(st.booleans()) else whole
+    weights = array("f", repeated(weight, count))
+    values = repeated(st.binary(min_size=1, max_size=6), count)
+    some_codes = draw(st.lists(st.integers(1, 255), min_size=1, max_size=12))
+    codes = bytes(some_codes[number % len(some_codes)] for number in range(ids[-1] + 1))
+    return ids, weights, values, codes
+
+
+def written(write: Callable[[Any], Any]) -> tuple[bytes, bytes]:
+    """The postings file and the term info that ``write`` leaves with a fresh postings writer."""
+    postings = io.BytesIO()
+    terminfo = write(NewsdexCodec().postings_writer(StructFile(postings)))
+    return postings.getvalue(), terminfo.to_bytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(term_postings(), st.sampled_from([CompactPositions(), Existence()]), st.booleans())
+def test_a_term_written_whole_is_what_writing_it_a_posting_at_a_time_writes(
+    postings: tuple[list[int], array[float], list[bytes], bytes],
+    format_: Any,
+    with_lengths: bool,
+) -> None:
+    ids, weights, values, codes = postings
+    if format_.fixed_value_size() == 0:
+        values = [b""] * len(ids)
+
+    def one_at_a_time(writer: Any) -> Any:
+        writer.start_postings(format_, W3TermInfo())
+        for number, weight, value in zip(ids, weights, values, strict=True):
+            length = LENGTH_OF_CODE[codes[number]] if with_lengths else None
+            writer.add_posting(number, weight, value, length)
+        return writer.finish_postings()
+
+    def whole(writer: Any) -> Any:
+        lengths = array("I", [len(value) for value in values])
+        field_codes = codes if with_lengths else None
+        columns = (array("I", ids), weights, lengths, b"".join(values), field_codes)
+        return writer.write_columns(format_, *columns)
+
+    assert written(whole) == written(one_at_a_time)
 
 
 def test_words_in_many_blocks_are_found_in_every_document(tmp_path: Path) -> None:
