@@ -31,6 +31,10 @@ little, and the run's memory stays flat (docs/performance.md)."""
 KEYS_ASKED = 500
 """Page keys looked up in one query (SQLite allows 32,766 parameters)."""
 
+RECORDS_KEPT = 10_000
+"""Records last noted or looked up, kept in memory as well: a page's ticker
+mostly repeats headlines of the pages just before it, and each was a query."""
+
 
 class RunLedger:
     """The pages and records one index run has met."""
@@ -55,6 +59,8 @@ class RunLedger:
             CREATE TABLE orphan_candidates (id TEXT PRIMARY KEY) WITHOUT ROWID;
             """
         )
+        self._recent: dict[str, MetRecord] = {}
+        """At most :data:`RECORDS_KEPT` records as the database holds them, oldest first."""
 
     def meet_page(self, key: str) -> bool:
         """Note a page (or file) met; whether it is the first time this run."""
@@ -77,6 +83,9 @@ class RunLedger:
     def met_record(self, record_id: str) -> MetRecord | None:
         """What this run knows of a record a page read this run held; ``None``
         if no such page held it yet."""
+        met = self._recent.get(record_id)
+        if met is not None:
+            return met
         row = self._run(
             "SELECT kind, state, written, run_sites, published FROM records"
             " WHERE id = ? AND kind IS NOT NULL",
@@ -87,9 +96,11 @@ class RunLedger:
         kind, state, written, run_sites, published = (
             _text(value) if value is not None else "" for value in row
         )
-        return MetRecord(
+        met = MetRecord(
             cast(Kind, kind), state, _sites(written), _sites(run_sites), published or None
         )
+        self._keep(record_id, met)
+        return met
 
     def note_record(self, record_id: str, met: MetRecord) -> None:
         """Note (or update) what this run knows of a record."""
@@ -102,6 +113,14 @@ class RunLedger:
             ",".join(sorted(met.run_sites)),
             met.published or "",
         )
+        self._keep(record_id, met)
+
+    def _keep(self, record_id: str, met: MetRecord) -> None:
+        recent = self._recent
+        recent.pop(record_id, None)
+        if len(recent) >= RECORDS_KEPT:
+            del recent[next(iter(recent))]
+        recent[record_id] = met
 
     def keep_records(self, record_ids: Iterable[str]) -> None:
         """Note the records of a page kept unchanged: they stay."""

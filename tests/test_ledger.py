@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from indexer.ledger import COMMITTED, KEYS_ASKED, NEW, MetRecord, RunLedger
+import pytest
+
+from indexer import ledger as ledger_module
+from indexer.ledger import COMMITTED, KEYS_ASKED, NEW, REWRITTEN, MetRecord, RunLedger
 
 
 def test_ledger_meets_a_page_once() -> None:
@@ -25,6 +28,24 @@ def test_a_record_is_unknown_until_noted_then_as_noted() -> None:
     met = MetRecord("headline", NEW, frozenset({"a.com"}), frozenset({"a.com"}), "2018-12-14")
     ledger.note_record("h-1", met)
     assert ledger.met_record("h-1") == met
+
+
+def test_records_are_as_last_noted_once_more_were_noted_than_memory_keeps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The first ones are then read back from the database, updates included.
+    monkeypatch.setattr(ledger_module, "RECORDS_KEPT", 3)
+    ledger = RunLedger()
+    noted = {
+        f"h-{number}": MetRecord("headline", NEW, frozenset({f"s{number}.com"}))
+        for number in range(8)
+    }
+    for record_id, met in noted.items():
+        ledger.note_record(record_id, met)
+    noted["h-0"] = MetRecord("headline", REWRITTEN, frozenset({"s0.com", "t.com"}))
+    ledger.note_record("h-0", noted["h-0"])
+    assert {record_id: ledger.met_record(record_id) for record_id in noted} == noted
+    assert ledger.met_record("h-9") is None
 
 
 def test_a_record_of_a_kept_page_is_still_unknown_to_the_first_page_read() -> None:
