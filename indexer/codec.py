@@ -115,19 +115,32 @@ class CompactPositions(Positions):  # type: ignore[misc]
 
     def next_to(self, before: bytes, after: bytes) -> bool:
         """Whether a position of ``after`` (encoded) is one past a position of
-        ``before``: two words in a row. Most words are once in a document, at a
-        position under 128: a value of one byte, the position itself, looked
-        for among the other word's positions as they are decoded."""
-        if len(before) == 1:
-            return before[0] + 1 in _positions(after)
-        if len(after) == 1:
-            return after[0] - 1 in _positions(before)
-        following = set(self.decode_positions(after))
-        return any(position + 1 in following for position in self.decode_positions(before))
+        ``before``: two words in a row. Most words are once in a document (a
+        value of one varint: the position itself), and such a position is
+        compared, or looked for among the other word's positions as they are
+        decoded."""
+        first, second = _single_position(before), _single_position(after)
+        if first is not None:
+            return first + 1 == second if second is not None else first + 1 in _positions(after)
+        if second is not None:
+            return second - 1 in _positions(before)
+        return not set(_positions(after)).isdisjoint(map(_ONE_MORE, _positions(before)))
 
     def decode_frequency(self, valuestring: bytes) -> int:
         # A varint's last byte is the only one below 0x80.
         return len(valuestring.translate(None, _HIGH_BYTES))
+
+
+_ONE_MORE = (1).__add__
+
+
+def _single_position(valuestring: bytes) -> int | None:
+    """The position of a value of one position under 16,384 (one or two bytes), else ``None``."""
+    if len(valuestring) == 1:
+        return valuestring[0]
+    if len(valuestring) == 2 and valuestring[0] & 0x80:
+        return (valuestring[0] & 0x7F) | (valuestring[1] << 7)
+    return None
 
 
 def _positions(valuestring: bytes) -> Iterator[int]:

@@ -47,15 +47,25 @@ def test_compact_positions_give_back_the_positions_they_encode(positions: list[i
     assert CompactPositions().decode_frequency(encoded) == len(positions)
 
 
-@given(
-    st.lists(st.integers(min_value=0, max_value=300), min_size=1, unique=True).map(sorted),
-    st.lists(st.integers(min_value=0, max_value=300), min_size=1, unique=True).map(sorted),
-)
+# Positions of one, two and three bytes (a word once in a document is often
+# one position, compared without decoding a list).
+POSITIONS = st.lists(
+    st.integers(0, 300) | st.integers(16_370, 16_400), min_size=1, max_size=6, unique=True
+).map(sorted)
+
+
+@given(POSITIONS, st.data())
 def test_words_are_next_to_each_other_as_their_positions_say(
-    before: list[int], after: list[int]
+    before: list[int], data: st.DataObject
 ) -> None:
-    # Checked on the encoded positions (one byte: the position itself), as a
-    # phrase of two words checks its candidates.
+    # Checked on the encoded positions, as a phrase of two words checks its
+    # candidates; the second word's positions are often near the first's.
+    near = st.sampled_from(
+        [place + step for place in before for step in (-1, 1, 2) if place + step >= 0]
+    )
+    after = data.draw(
+        st.lists(near | st.integers(0, 300), min_size=1, max_size=6, unique=True).map(sorted)
+    )
     positions = CompactPositions()
     in_a_row = any(position + 1 in after for position in before)
     assert positions.next_to(positions.encode(before), positions.encode(after)) == in_a_row
