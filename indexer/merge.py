@@ -93,9 +93,10 @@ def merge_policy(writer: Any, segments: list[Any]) -> list[Any]:
 
 class BackgroundMerge:
     """The merge :func:`segments_to_merge` picks from the committed segments,
-    run in a second process while the run indexes its pages on the first.
+    run in a process of its own while the run indexes its pages.
 
-    An addition runs in one process, so the merge takes no time from it; the
+    The merge takes no time from the run's own process (which reads the
+    pages while a second one writes them, see indexer.session); the
     commit waits for the merge, applies the deletions the run made meanwhile
     to the merged segment, and commits it in place of its sources. A merge
     that failed (its process killed, say) is left out: the sources stay as

@@ -70,10 +70,10 @@ class IndexSession:
     """How much the run will read (at least): large first builds use two processes."""
     waiting: Callable[[str], None] | None = None
     """Told who holds the lock, when this run has to wait for another."""
-    merge_beside: bool = True
-    """Whether an addition may merge segments in a second process meanwhile (a
-    shard written by a Dask worker merges in its commit instead: a worker's
-    process may not start processes of its own)."""
+    processes_beside: bool = True
+    """Whether an addition may write its documents, and merge segments, in
+    processes of its own (a shard written by a Dask worker does both in its
+    own process: a worker's process may not start processes of its own)."""
     ledger: RunLedger = field(default_factory=RunLedger)
     """The pages and records this run has met (on disk: memory stays flat)."""
     documents: int | None = None
@@ -150,16 +150,28 @@ class IndexSession:
                     codec=NewsdexCodec(),
                     _lk=False,
                 )
-            writer = PooledSegmentWriter(
-                self._index, limitmb=WRITER_POOL_MB, codec=NewsdexCodec(), _lk=False
-            )
-            beside = self.merge_beside and (os.cpu_count() or 1) > 1 and can_spawn()
-            if not self._empty and beside:
-                # An addition runs in one process: segments it piles up are
-                # merged on the other core meanwhile (see indexer.merge).
-                self._merge = BackgroundMerge(
-                    self._index.storage, writer.schema, INDEX_NAME, writer.segments
+            beside = self.processes_beside and (os.cpu_count() or 1) > 1 and can_spawn()
+            if self._empty or not beside:
+                return PooledSegmentWriter(
+                    self._index, limitmb=WRITER_POOL_MB, codec=NewsdexCodec(), _lk=False
                 )
+            # An addition analyses and writes its documents in a second process
+            # while this one reads and splits the pages, leaving one segment;
+            # segments it piles up are merged beside it (see indexer.merge).
+            writer = SubprocessWriter(
+                self._index,
+                procs=1,
+                multisegment=True,
+                start_method="spawn",
+                small_runs_here=True,
+                subargs={"limitmb": WRITER_POOL_MB, "codec": NewsdexCodec()},
+                limitmb=WRITER_POOL_MB,
+                codec=NewsdexCodec(),
+                _lk=False,
+            )
+            self._merge = BackgroundMerge(
+                self._index.storage, writer.schema, INDEX_NAME, writer.segments
+            )
             return writer
         except BaseException:
             self._searcher.close()

@@ -322,7 +322,7 @@ def _write_shard(
     puts = sorted((put for work in works for put in work.puts), key=operator.attrgetter("order"))
     forget = set(removed).union(*(work.forget for work in works))
     kept = {key: mtime for work in works for key, mtime in work.kept}
-    with IndexSession(target, wait_seconds=0, merge_beside=False) as session:
+    with IndexSession(target, wait_seconds=0, processes_beside=False) as session:
         for key in sorted(forget):
             session.remove_page(PageEntry(key, key))
         for key, mtime in kept.items():

@@ -76,6 +76,65 @@ SegmentsHook = Callable[[list[Any]], None]
 """Told, at the commit, the segments a writer wrote, before they are committed."""
 
 
+def add_pooled_document(writer: Any, fields: dict[str, Any]) -> None:
+    """Whoosh's ``SegmentWriter.add_document`` (newsdex's schema has no spelling
+    or vector fields, and gives no boosts), with newsdex's text fields analysed
+    in one call and their postings pooled in one: each went through four
+    generators and a call a word."""
+    writer._check_state()
+    perdocwriter, schema, pool = writer.perdocwriter, writer.schema, writer.pool
+    docnum = writer.docnum
+    names = sorted(name for name in fields if not name.startswith("_"))
+    writer._check_fields(schema, names)
+    perdocwriter.start_doc(docnum)
+    try:
+        for name in names:
+            value = fields[name]
+            if value is None:
+                continue
+            field = schema[name]
+            length = 0
+            if field.indexed:
+                if isinstance(value, str) and _analysed_fast(field):
+                    encode = field.format.encode
+                    found = indexed_positions(value)
+                    pool.add_terms(
+                        name,
+                        docnum,
+                        [(t.encode(), len(at), encode(at)) for t, at in found.items()],
+                    )
+                    if field.scorable:
+                        length = sum(len(at) for at in found.values())
+                else:
+                    for text, frequency, weight, encoded in field.index(value):
+                        if field.scorable:
+                            length += frequency
+                        pool.add((name, text, docnum, weight, encoded))
+            perdocwriter.add_field(name, field, value if field.stored else None, length)
+            if field.column_type:
+                cv = field.to_column_value(value)
+                perdocwriter.add_column_value(name, field.column_type, cv)
+    except ValueError:
+        perdocwriter.cancel_doc()
+        raise
+    perdocwriter.finish_doc()
+    writer._added = True
+    writer.docnum += 1
+
+
+def flush_pooled_segment(writer: Any) -> None:
+    """Whoosh's ``_flush_segment``, giving the postings writer a term's postings
+    at once where Whoosh gives them one at a time through five calls each."""
+    writer.perdocwriter.close()
+    lengths = writer.per_document_reader() if writer.codec.length_stats else None
+    try:
+        write_postings(writer.fieldwriter, writer.schema, lengths, writer.pool)
+        writer.fieldwriter.close()
+    finally:
+        if lengths is not None:
+            lengths.close()
+
+
 class PooledSegmentWriter(SegmentWriter):  # type: ignore[misc]
     """Whoosh's writer, pooling postings with :class:`PostingsPool`."""
 
@@ -87,60 +146,10 @@ class PooledSegmentWriter(SegmentWriter):  # type: ignore[misc]
         self._written: list[Any] = []
 
     def add_document(self, **fields: Any) -> None:
-        # Whoosh's add_document (newsdex's schema has no spelling or vector
-        # fields, and gives no boosts), with newsdex's text fields analysed
-        # in one call and their postings pooled in one: each went through
-        # four generators and a call a word.
-        self._check_state()
-        perdocwriter, schema, docnum, pool = self.perdocwriter, self.schema, self.docnum, self.pool
-        names = sorted(name for name in fields if not name.startswith("_"))
-        self._check_fields(schema, names)
-        perdocwriter.start_doc(docnum)
-        try:
-            for name in names:
-                value = fields[name]
-                if value is None:
-                    continue
-                field = schema[name]
-                length = 0
-                if field.indexed:
-                    if isinstance(value, str) and _analysed_fast(field):
-                        encode = field.format.encode
-                        found = indexed_positions(value)
-                        pool.add_terms(
-                            name,
-                            docnum,
-                            [(t.encode(), len(at), encode(at)) for t, at in found.items()],
-                        )
-                        if field.scorable:
-                            length = sum(len(at) for at in found.values())
-                    else:
-                        for text, frequency, weight, encoded in field.index(value):
-                            if field.scorable:
-                                length += frequency
-                            pool.add((name, text, docnum, weight, encoded))
-                perdocwriter.add_field(name, field, value if field.stored else None, length)
-                if field.column_type:
-                    cv = field.to_column_value(value)
-                    perdocwriter.add_column_value(name, field.column_type, cv)
-        except ValueError:
-            perdocwriter.cancel_doc()
-            raise
-        perdocwriter.finish_doc()
-        self._added = True
-        self.docnum += 1
+        add_pooled_document(self, fields)
 
     def _flush_segment(self) -> None:
-        # Whoosh's, giving the postings writer a term's postings at once where
-        # Whoosh gives them one at a time through five calls each.
-        self.perdocwriter.close()
-        lengths = self.per_document_reader() if self.codec.length_stats else None
-        try:
-            write_postings(self.fieldwriter, self.schema, lengths, self.pool)
-            self.fieldwriter.close()
-        finally:
-            if lengths is not None:
-                lengths.close()
+        flush_pooled_segment(self)
 
     def _finalize_segment(self) -> Any:
         segment = super()._finalize_segment()
@@ -207,16 +216,59 @@ class _WatchedQueue:
 
 class SubprocessWriter(MpWriter):  # type: ignore[misc]
     """Whoosh's multi-process writer, with sub-writers that never outlive newsdex,
-    newsdex's postings pool in each, and a job queue that cannot hang the run."""
+    newsdex's postings pool in each, and a job queue that cannot hang the run.
+
+    With ``small_runs_here``, documents are written in this process when they
+    are fewer than one batch of Whoosh's (a process would take longer to
+    start than they take to write), or when no process can be started.
+    """
 
     jobqueue: Any  # Whoosh's queue, then the watched one the parent puts jobs on
+    docbuffer: list[Any]  # Whoosh's: documents waiting to be handed to a sub-writer
     before_commit: SegmentsHook | None = None
 
-    def __init__(self, index: Any, limitmb: float = 128, **kwargs: Any) -> None:
+    def __init__(
+        self, index: Any, limitmb: float = 128, small_runs_here: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(index, limitmb=limitmb, **kwargs)
         _use_newsdex_pool(self, limitmb)
         self._jobs = self.jobqueue
         self.jobqueue = _WatchedQueue(self._jobs, self.tasks)
+        self._small_runs_here = small_runs_here
+        self._here = False
+        self._committed = {segment.segment_id() for segment in self.segments}
+
+    def add_document(self, **fields: Any) -> None:
+        if self._here:
+            add_pooled_document(self, fields)
+        else:
+            super().add_document(**fields)
+
+    def _enqueue(self) -> None:
+        if not self.tasks and self._small_runs_here:
+            try:
+                self._new_task()
+            except OSError:  # no process to be had (a process limit)
+                self.tasks.clear()
+                self._write_here()
+                return
+        super()._enqueue()
+
+    def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
+        if not self.tasks and self._small_runs_here:
+            self._write_here()
+        super().commit(mergetype, optimize, merge)
+
+    def _write_here(self) -> None:
+        """The documents waiting for a sub-writer, and all that come after, written here."""
+        self._here = True
+        self._added_sub = False
+        waiting, self.docbuffer = self.docbuffer, []
+        for _, fields in waiting:
+            add_pooled_document(self, fields)
+
+    def _flush_segment(self) -> None:
+        flush_pooled_segment(self)
 
     def _new_task(self) -> Any:
         arguments = (
@@ -241,8 +293,8 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
         if failed:
             raise OSError(errno.ECHILD, f"a writer process failed (exit status {failed[0]})")
         if self.before_commit is not None:
-            # Only first builds write in several processes: every segment is new.
-            self.before_commit(list(segments))
+            # The segments this run wrote (or merged), not those it found.
+            self.before_commit([s for s in segments if s.segment_id() not in self._committed])
         super()._commit_toc(segments)
 
     def cancel(self) -> None:
