@@ -99,8 +99,12 @@ class CompactPositions(Positions):  # type: ignore[misc]
             yield word, len(places), len(places) * boost, self.encode(places)
 
     def encode(self, poslist: Sequence[int]) -> bytes:
-        if len(poslist) == 1 and poslist[0] < 0x80:  # most words of a document
-            return _ONE_BYTE[poslist[0]]
+        if len(poslist) == 1:  # most words of a document: one varint
+            position = poslist[0]
+            if position < 0x80:
+                return _ONE_BYTE[position]
+            if position < 0x4000:
+                return bytes(((position & 0x7F) | 0x80, position >> 7))
         encoded = bytearray()
         previous = 0
         for position in poslist:

@@ -29,7 +29,7 @@ import struct
 import sys
 import tempfile
 from array import array
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -42,7 +42,7 @@ _POSTING_SIZE = _POSTING.size
 _RUN_ENTRY = struct.Struct("<HIII")
 """A term in a run file: its field's number, the lengths of its text, records and values."""
 _TERM_OVERHEAD = 240
-"""Bytes a new term takes beyond its text: the list, its two bytearrays, the dict slot."""
+"""Bytes a new term takes beyond its text: the tuple, its two bytearrays, the dict slot."""
 
 TermPostings = tuple[bytes | bytearray, bytes | bytearray]
 """One term's postings: their records (:data:`_POSTING` each), then their values."""
@@ -63,11 +63,11 @@ class PostingsPool:
         self.limit_bytes = limit_bytes
         self.fieldnames: set[str] = set()
         """The fields that received postings (Whoosh's multi-process writer reads it)."""
-        self._terms: dict[str, dict[bytes, list[bytearray]]] = {}
+        self._terms: dict[str, dict[bytes, tuple[bytearray, bytearray]]] = {}
         self._size = 0
         self._runs: list[IO[bytes]] = []
         self._last_field = ""
-        self._last_terms: dict[bytes, list[bytearray]] = {}
+        self._last_terms: dict[bytes, tuple[bytearray, bytearray]] = {}
 
     def add(self, posting: Posting) -> None:
         fieldname, text, docnum, weight, value = posting
@@ -78,33 +78,42 @@ class PostingsPool:
             self.fieldnames.add(fieldname)
         postings = self._last_terms.get(text)
         if postings is None:
-            postings = self._last_terms[text] = [bytearray(), bytearray()]
+            postings = self._last_terms[text] = (bytearray(), bytearray())
             self._size += _TERM_OVERHEAD + len(text)
         value = value or b""
-        postings[0] += _POSTING.pack(docnum, weight, len(value))
-        postings[1] += value
+        records, values = postings
+        records += _POSTING.pack(docnum, weight, len(value))
+        values += value
         self._size += _POSTING.size + len(value)
         if self._size * _GROWTH > self.limit_bytes:
             self._spill()
 
     def add_terms(
-        self, fieldname: str, docnum: int, terms: Iterable[tuple[bytes, float, bytes]]
+        self,
+        fieldname: str,
+        docnum: int,
+        positions: dict[str, list[int]],
+        encode: Callable[[list[int]], bytes],
     ) -> None:
-        """One document's postings in one field: ``(term, weight, value)`` each,
-        as :meth:`add` would take them one at a time."""
+        """One document's words in one field, each with its positions: a posting
+        each, as :meth:`add` would take them one at a time (the word's count as
+        its weight, its positions encoded by ``encode`` as its value)."""
         if fieldname != self._last_field or not self._last_terms:
             self._last_terms = self._terms.setdefault(fieldname, {})
             self._last_field = fieldname
             self.fieldnames.add(fieldname)
         by_text, pack = self._last_terms, _POSTING.pack
         size = self._size
-        for text, weight, value in terms:
+        for word, places in positions.items():
+            text = word.encode()
+            value = encode(places)
             postings = by_text.get(text)
             if postings is None:
-                postings = by_text[text] = [bytearray(), bytearray()]
+                postings = by_text[text] = (bytearray(), bytearray())
                 size += _TERM_OVERHEAD + len(text)
-            postings[0] += pack(docnum, weight, len(value))
-            postings[1] += value
+            records, values = postings
+            records += pack(docnum, len(places), len(value))
+            values += value
             size += _POSTING_SIZE + len(value)
         self._size = size
         if size * _GROWTH > self.limit_bytes:

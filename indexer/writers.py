@@ -96,13 +96,8 @@ def add_pooled_document(writer: Any, fields: dict[str, Any]) -> None:
             length = 0
             if field.indexed:
                 if isinstance(value, str) and _analysed_fast(field):
-                    encode = field.format.encode
                     found = indexed_positions(value)
-                    pool.add_terms(
-                        name,
-                        docnum,
-                        [(t.encode(), len(at), encode(at)) for t, at in found.items()],
-                    )
+                    pool.add_terms(name, docnum, found, field.format.encode)
                     if field.scorable:
                         length = sum(len(at) for at in found.values())
                 else:

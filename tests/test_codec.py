@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from helpers import index_numbered_pages, write_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,6 +46,14 @@ def test_compact_positions_give_back_the_positions_they_encode(positions: list[i
     encoded = CompactPositions().encode(positions)
     assert CompactPositions().decode_positions(encoded) == positions
     assert CompactPositions().decode_frequency(encoded) == len(positions)
+
+
+@pytest.mark.parametrize("position", [0, 127, 128, 300, 16_383, 16_384, 2**21])
+def test_one_position_is_encoded_as_one_varint(position: int) -> None:
+    # Most words are once in a document, and encoded without a loop.
+    encoded = CompactPositions().encode([position])
+    assert CompactPositions().decode_positions(encoded) == [position]
+    assert len(encoded) == max(1, -(-position.bit_length() // 7))
 
 
 # Positions of one, two and three bytes (a word once in a document is often
