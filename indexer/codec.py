@@ -369,36 +369,24 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         one another in ``values``), ``length_codes`` each document's field
         length code (Whoosh's byte), ``None`` for a field without lengths.
         """
-        count = len(ids)
-        if count > self._blocklimit:
-            return self._write_blocks(format_, ids, weights, value_lengths, values, length_codes)
-        # One block, as most terms have: the term's info is the block's, as
-        # W3TermInfo.add_block makes it of a first block.
-        shortest, longest = _length_range(length_codes, ids)
-        heaviest = max(0, max(weights))
-        terminfo = W3TermInfo(sum(weights), count, shortest, longest, heaviest, ids[0], ids[-1])
-        if count < self._inlinelimit:  # as finish_postings inlines them
-            terminfo.set_inlined(ids, weights, _split(values, value_lengths) or [b""] * count)
-            return terminfo
-        start = self._postfile.tell()
-        data = _encoded(format_, ids, weights, value_lengths, values)
-        block = self._framed(data, count, ids[-1], heaviest, shortest, longest, last=True)
-        self._postfile.write(WHOOSH3_HEADER_MAGIC + block)
-        terminfo.set_extent(start, self._postfile.tell() - start)
-        return terminfo
-
-    def _write_blocks(
-        self,
-        format_: Any,
-        ids: Sequence[int],
-        weights: Sequence[float],
-        value_lengths: Sequence[int],
-        values: bytes | bytearray,
-        length_codes: bytes | None,
-    ) -> Any:
-        """:meth:`write_columns` of a term in more than one block."""
-        self.start_postings(format_, W3TermInfo())
         count, limit = len(ids), self._blocklimit
+        if count <= limit:
+            # One block, as most terms have: the term's info is the block's, as
+            # W3TermInfo.add_block makes it of a first block.
+            shortest, longest = _length_range(length_codes, ids)
+            heaviest = max(0, max(weights))
+            terminfo = W3TermInfo(sum(weights), count, shortest, longest, heaviest, ids[0], ids[-1])
+            if count < self._inlinelimit:  # as finish_postings inlines them
+                terminfo.set_inlined(ids, weights, _split(values, value_lengths) or [b""] * count)
+                return terminfo
+            start = self._postfile.tell()
+            data = _encoded(format_, ids, weights, value_lengths, values)
+            block = self._framed(data, count, ids[-1], heaviest, shortest, longest, last=True)
+            self._postfile.write(WHOOSH3_HEADER_MAGIC + block)
+            terminfo.set_extent(start, self._postfile.tell() - start)
+            return terminfo
+        # Several blocks: each added to the term's info by Whoosh's add_block.
+        self.start_postings(format_, W3TermInfo())
         value_start = 0
         for start in range(0, count, limit):
             stop = start + limit
