@@ -6,7 +6,8 @@ records (to write each headline once however many pages carry it, and to
 keep a record that some page still holds). Held in Python sets, those grew
 with every page. Here
 they live in a temporary SQLite database: SQLite deletes its file when the
-run ends or its process dies, and holds at most its page cache in memory.
+run ends or its process dies, and holds at most its page cache in memory
+(and the ledger the last :data:`RECORDS_KEPT` records it met).
 Its file is in the temporary folder (``SQLITE_TMPDIR`` or ``TMPDIR``).
 """
 
