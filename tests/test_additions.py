@@ -38,6 +38,12 @@ def segments_and_hits(index: Path) -> tuple[int, int]:
         return opened.stats().segments, opened.search("valley council", limit=1).total
 
 
+@pytest.fixture(autouse=True)
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine of two cores, where additions use a second process."""
+    monkeypatch.setattr("indexer.session.os.cpu_count", lambda: 2)
+
+
 @pytest.fixture
 def started_tasks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """The writer processes started, as they start."""
