@@ -295,15 +295,13 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
     _minlength: int | None
     _maxlength: int
 
-    def finish_postings(self, values: list[bytes] | None = None) -> Any:
-        """Whoosh's, inlining short lists; ``values`` are the buffered block's
-        when its ``_values`` do not hold them (:meth:`write_columns`)."""
+    def finish_postings(self) -> Any:
         terminfo = self._terminfo
         if not self.written() and len(self) < self._inlinelimit:
             terminfo.add_block(self)
             # Formats without values (ids, dates) leave ``_values`` empty, and
             # Whoosh then reads a value back as "" where merging wants bytes.
-            values = values or self._values or [b""] * len(self._ids)
+            values = self._values or [b""] * len(self._ids)
             terminfo.set_inlined(self._ids, self._weights, values)
             self._terminfo = None
             return terminfo
@@ -507,7 +505,6 @@ class NewsdexFieldWriter(W3FieldWriter):  # type: ignore[misc]
         terminfo = self._postwriter.write_columns(
             self._format, ids, weights, value_lengths, values, length_codes
         )
-        self._btext = btext
         self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
 
 

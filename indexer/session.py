@@ -131,44 +131,23 @@ class IndexSession:
         self._empty = self._documents_before == 0
         self._added = self._deleted = 0
         try:
-            large = self._empty and self.input_bytes >= PARALLEL_MIN_BYTES
-            if large and (os.cpu_count() or 1) > 1 and can_spawn():
+            processes = (os.cpu_count() or 1) > 1 and can_spawn()
+            if processes and self._empty and self.input_bytes >= PARALLEL_MIN_BYTES:
                 # Two processes analyse documents side by side (nearly twice as
                 # fast on 2 cores), each leaving its own segment. Only for
                 # large first builds: a small run would mostly pay start-up,
                 # and each addition would leave two segments where one does
                 # (Whoosh never merges segments that large, and each one
                 # slows every query).
-                # Spawned, not forked: a forked child would hold the write lock.
-                return SubprocessWriter(
-                    self._index,
-                    procs=2,
-                    multisegment=True,
-                    start_method="spawn",
-                    subargs={"limitmb": WRITER_POOL_MB // 2, "codec": NewsdexCodec()},
-                    limitmb=WRITER_POOL_MB // 2,
-                    codec=NewsdexCodec(),
-                    _lk=False,
-                )
-            beside = self.processes_beside and (os.cpu_count() or 1) > 1 and can_spawn()
-            if self._empty or not beside:
+                return self._writer_processes(2)
+            if self._empty or not (processes and self.processes_beside):
                 return PooledSegmentWriter(
                     self._index, limitmb=WRITER_POOL_MB, codec=NewsdexCodec(), _lk=False
                 )
             # An addition analyses and writes its documents in a second process
             # while this one reads and splits the pages, leaving one segment;
             # segments it piles up are merged beside it (see indexer.merge).
-            writer = SubprocessWriter(
-                self._index,
-                procs=1,
-                multisegment=True,
-                start_method="spawn",
-                small_runs_here=True,
-                subargs={"limitmb": WRITER_POOL_MB, "codec": NewsdexCodec()},
-                limitmb=WRITER_POOL_MB,
-                codec=NewsdexCodec(),
-                _lk=False,
-            )
+            writer = self._writer_processes(1, small_runs_here=True)
             self._merge = BackgroundMerge(
                 self._index.storage, writer.schema, INDEX_NAME, writer.segments
             )
@@ -176,6 +155,23 @@ class IndexSession:
         except BaseException:
             self._searcher.close()
             raise
+
+    def _writer_processes(self, count: int, small_runs_here: bool = False) -> SubprocessWriter:
+        """Whoosh's multi-process writer with ``count`` sub-writers, sharing out
+        the postings pools' memory. Spawned, not forked: a forked child would
+        hold the write lock."""
+        pool_mb = WRITER_POOL_MB // count
+        return SubprocessWriter(
+            self._index,
+            procs=count,
+            multisegment=True,
+            start_method="spawn",
+            small_runs_here=small_runs_here,
+            subargs={"limitmb": pool_mb, "codec": NewsdexCodec()},
+            limitmb=pool_mb,
+            codec=NewsdexCodec(),
+            _lk=False,
+        )
 
     def known_pages(self) -> dict[str, PageEntry]:
         """Every page (and dump) the index knows, by key, without the records
