@@ -39,6 +39,7 @@ from whoosh.codec.whoosh3 import (
     W3FieldWriter,
     W3LeafMatcher,
     W3PerDocReader,
+    W3PerDocWriter,
     W3PostingsWriter,
     W3TermInfo,
     W3TermsReader,
@@ -808,9 +809,9 @@ class _VarBytesValues(VarBytesColumn.Reader):  # type: ignore[misc]
 
     def _read_offsets_and_lengths(self) -> None:
         # Whoosh's layout, read as Whoosh reads it; but a column written
-        # without offsets (a segment of fewer than 32,768 documents) has them
-        # summed in C, where Whoosh's loop took milliseconds a column, on
-        # every opening of the index.
+        # without offsets (by Whoosh's writer, in a segment of fewer than
+        # 32,768 documents; NewsdexPerDocWriter always writes them) has them
+        # summed in C, where Whoosh's loop took milliseconds a column.
         dbfile, doccount = self._dbfile, self._doccount
         last = self._basepos + self._length - 1
         lengths_code = chr(dbfile.get_byte(last))
@@ -920,6 +921,21 @@ _LENGTH_OF_CODE: list[int | None] = [None, *LENGTH_OF_CODE[1:]]
 """A field's length from its one-byte code, as Whoosh reads it (0: no length)."""
 
 
+class NewsdexPerDocWriter(W3PerDocWriter):  # type: ignore[misc]
+    """Whoosh's writer of stored fields and columns, writing each byte-string
+    column's offsets (stored fields, ids, page names) as Whoosh does past
+    32,768 documents: below that a reader sums the lengths when it opens the
+    column, which every whole ``newsdex search`` paid for each column it read.
+    Whoosh's own reader reads both layouts."""
+
+    def _create_column(self, fieldname: str, column: Any) -> None:
+        super()._create_column(fieldname, column)
+        writer = self._colwriters[fieldname]
+        writer = getattr(writer, "_child", writer)  # under a pickling wrapper
+        if isinstance(writer, VarBytesColumn.Writer):
+            writer.cutoff = 0
+
+
 class NewsdexPerDocReader(W3PerDocReader):  # type: ignore[misc]
     """Whoosh's reader of per-document values, with each field's lengths read once.
 
@@ -1019,6 +1035,9 @@ class NewsdexCodec(W3Codec):  # type: ignore[misc]
         return NewsdexTermsReader(
             self, storage.open_file(name), storage.file_length(name), postings
         )
+
+    def per_document_writer(self, storage: Any, segment: Any) -> NewsdexPerDocWriter:
+        return NewsdexPerDocWriter(self, storage, segment)
 
     def per_document_reader(self, storage: Any, segment: Any) -> NewsdexPerDocReader:
         return NewsdexPerDocReader(storage, segment)

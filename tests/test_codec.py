@@ -327,6 +327,20 @@ def test_a_byte_column_reads_the_same_with_or_without_its_offsets_written(tmp_pa
             assert [column[number] for number in range(len(values))] == values
 
 
+def test_segments_write_their_byte_columns_offsets(tmp_path: Path) -> None:
+    # Whoosh would leave the offsets out below 32,768 documents, and every
+    # opening of a column would sum its lengths: newsdex writes them (the
+    # column's last byte is Whoosh's "X" for that) in stored fields, ids and pages.
+    index_numbered_pages(tmp_path / "pages", 30, lambda n: f"Caption {n}\n\nBody {n}.\n")
+    with search.open_index() as index:
+        leaves = index._searcher.reader().leaf_readers()
+        assert leaves
+        for leaf, _ in leaves:
+            for field in ("_stored", "id", "page"):
+                dbfile, start, length = leaf._perdoc._column_file(field)
+                assert dbfile.get_byte(start + length - 1) == ord("X"), field
+
+
 def test_page_documents_are_whooshs_live_page_documents(tmp_path: Path) -> None:
     # Read past Whoosh's stored-fields copy: the same documents, in the same
     # order, and none a later run replaced or removed.
