@@ -3,7 +3,7 @@
 Whoosh's ``StemmingAnalyzer`` (tokenizer, lower case, English stop words,
 Porter stems) cut Arabic words at their first haraka (``المَدْرَسَةُ`` was
 indexed as ``الم``). This analyzer cuts tokens with their combining marks
-(``indexer.words.TOKEN``) and chooses per word: an Arabic word is normalised
+(``indexer.words.token``) and chooses per word: an Arabic word is normalised
 and stemmed as Arabic (``indexer.words.arabic_term``), any other as
 ``StemmingAnalyzer`` did, with two changes chosen on SciFact's train queries
 (issue 16, ``docs/search-quality.md``):
@@ -14,7 +14,7 @@ and stemmed as Arabic (``indexer.words.arabic_term``), any other as
   never fire: "activated" stemmed to "activat" but "activation" to "activ",
   "stopped" to "stopp" but "stop" to "stop".
 - A hyphenated word ("IL-10", "4-PBA", "COVID-19", "anti-inflammatory") is
-  cut whole (``indexer.words.COMPOUND``) and indexed as its parts, as
+  cut whole (``indexer.words.compound``) and indexed as its parts, as
   Whoosh's tokenizer cut it, and, when a part has a digit, as the parts
   written together too ("il10"): the name of a gene, drug or strain, rarer
   and so weightier than its parts, found however the text writes it.
@@ -50,7 +50,7 @@ from whoosh.lang.porter import (  # the tables and patterns of Whoosh's Porter s
     _step5,
 )
 
-from indexer.words import COMPOUND, HYPHEN, arabic_term, is_arabic
+from indexer.words import COMPOUND_PATTERN, HYPHEN, arabic_term, compound, is_arabic
 
 STEMS_CACHED = 50000
 """Stems each filter remembers, per script: Whoosh's ``StemFilter`` default."""
@@ -58,13 +58,25 @@ STEMS_CACHED = 50000
 
 class WordTokenizer(RegexTokenizer):  # type: ignore[misc]
     """Whoosh's tokenizer with newsdex's word rule: words, hyphenated ones whole
-    (:data:`indexer.words.COMPOUND`)."""
+    (:func:`indexer.words.compound`)."""
 
     def __init__(self) -> None:
-        super().__init__(COMPOUND)
+        super().__init__(_WordPattern())
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (WordTokenizer, ())
+
+
+class _WordPattern:
+    """:func:`indexer.words.compound` as the tokenizer uses it: found with
+    :data:`_ASCII_COMPOUND` in ASCII text (all a query of English words is),
+    so that the pattern with every combining mark in it is compiled only for
+    text that may have one."""
+
+    pattern = COMPOUND_PATTERN  # Whoosh tells tokenizers apart by their patterns
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return (_ASCII_COMPOUND if text.isascii() else compound()).finditer(text)
 
 
 class ScriptFilter(Filter):  # type: ignore[misc]
@@ -136,7 +148,7 @@ def _term_cache() -> Callable[[str], str | None]:
 _INDEXING_TERMS: dict[str, str | None] = {}
 """Terms of the words indexing met, up to :data:`STEMS_CACHED` (then met afresh)."""
 _ASCII_COMPOUND = re.compile(r"[\w*]+(?:\.?[\w*]+)*(?:-[\w*]+(?:\.?[\w*]+)*)*", re.ASCII)
-""":data:`indexer.words.COMPOUND` on ASCII text, which has no marks: a simpler
+""":func:`indexer.words.compound` on ASCII text, which has no marks: a simpler
 pattern, and lower case makes no difference to it."""
 
 
@@ -151,7 +163,7 @@ def indexed_positions(text: str) -> dict[str, list[int]]:
     if text.isascii():
         tokens = _ASCII_COMPOUND.findall(text.lower())
     else:
-        tokens = [token.lower() for token in COMPOUND.findall(text)]
+        tokens = [token.lower() for token in compound().findall(text)]
     known = _INDEXING_TERMS
     if len(known) > STEMS_CACHED:
         known.clear()

@@ -132,40 +132,94 @@ _WORD = r"\w\*"
 # English 60% slower), so they are tried only for a character outside the
 # BMP. The quantifiers are possessive (Python 3.11): nothing follows a
 # token, so giving characters back never finds another match.
-TOKEN_REST = re.compile(
+_TOKEN_REST = (
     rf"(?:[{_WORD}{_BMP_MARKS}]++|(?=[\U00010000-\U0010ffff])[{_ASTRAL_MARKS}]++|\.(?=[{_WORD}]))*+"
 )
-"""The rest of a token from any point after its first character: ``TOKEN``'s
-end, found from inside it."""
-
-TOKEN = re.compile(rf"[{_WORD}]{TOKEN_REST.pattern}")
-"""A word as the index's tokenizer cuts it: one definition for the analyzer and the marks.
-
-The same tokens as ``[\\w*][\\w*M]*(?:\\.?[\\w*][\\w*M]*)*`` with ``M`` the
-combining marks, written for speed (``tests/test_arabic.py`` checks both agree).
-"""
+_TOKEN = rf"[{_WORD}]{_TOKEN_REST}"
 
 HYPHENS = "-\u2010\u2011"
 """Hyphen-minus, hyphen and non-breaking hyphen: what joins a compound word."""
-COMPOUND = re.compile(rf"{TOKEN.pattern}(?:[{HYPHENS}]{TOKEN.pattern})*")
-"""What the tokenizer cuts: a word, or words joined by hyphens ("IL-10",
-"COVID-19", "anti-inflammatory"), which the analyzer then takes apart into
-:data:`TOKEN` words (and, with a digit, writes together too)."""
 HYPHEN = re.compile(f"[{HYPHENS}]")
 
+# The patterns below are compiled when first used, not when this module is
+# imported: their classes of marks take milliseconds to compile, which every
+# command would pay, and text without marks never needs them (see
+# token_end, and indexer.analysis for ASCII text).
+
+
+@functools.cache
+def token() -> re.Pattern[str]:
+    """A word as the index's tokenizer cuts it: one definition for the analyzer and the marks.
+
+    The same tokens as ``[\\w*][\\w*M]*(?:\\.?[\\w*][\\w*M]*)*`` with ``M`` the
+    combining marks, written for speed (``tests/test_arabic.py`` checks both agree).
+    """
+    return re.compile(_TOKEN)
+
+
+@functools.cache
+def token_rest() -> re.Pattern[str]:
+    """The rest of a token from any point after its first character: :func:`token`'s
+    end, found from inside it."""
+    return re.compile(_TOKEN_REST)
+
+
+COMPOUND_PATTERN = rf"{_TOKEN}(?:[{HYPHENS}]{_TOKEN})*"
+"""What the tokenizer cuts: a word, or words joined by hyphens ("IL-10",
+"COVID-19", "anti-inflammatory"), which the analyzer then takes apart into
+:func:`token` words (and, with a digit, writes together too)."""
+
+
+@functools.cache
+def compound() -> re.Pattern[str]:
+    """:data:`COMPOUND_PATTERN`, compiled."""
+    return re.compile(COMPOUND_PATTERN)
+
+
+_UNMARKED_REST = re.compile(rf"(?:[{_WORD}]++|\.(?=[{_WORD}]))*+")
+""":func:`token_rest` without the marks: the same end wherever no mark follows."""
+
+
+def token_end(text: str, position: int) -> int:
+    """Where the token running through ``position`` ends (:func:`token_rest` from there).
+
+    Found without the marks first: the two patterns differ only where a
+    mark comes, so unless a mark follows that end, it is the token's.
+    """
+    rest = _UNMARKED_REST.match(text, position)
+    assert rest is not None  # the rest may be empty, so it always matches
+    end = rest.end()
+    if end < len(text) and is_mark(text[end]):
+        rest = token_rest().match(text, position)
+        assert rest is not None
+        end = rest.end()
+    return end
+
+
 _WORD_CHARACTER = re.compile(rf"[{_WORD}]")
-_BMP_MARK = re.compile(rf"[{_BMP_MARKS}]")
-_ASTRAL_MARK = re.compile(rf"[{_ASTRAL_MARKS}]")
 _FIRST_MARK = "\u0300"
 """No combining mark comes before U+0300: most characters are told apart at once."""
 
 
+@functools.cache
+def _mark(astral: bool) -> re.Pattern[str]:
+    return re.compile(f"[{_ASTRAL_MARKS if astral else _BMP_MARKS}]")
+
+
 def is_mark(character: str) -> bool:
-    """Whether ``character`` is a combining mark (a token takes it in after a word character)."""
+    """Whether ``character`` is a combining mark (a token takes it in after a word character).
+
+    The marks are :data:`MARKS`: this Python's marks, and those of a newer
+    Unicode than its own (:data:`MARK_TABLE_UNICODE`), unassigned here. So a
+    character this Python calls a mark is one, and only one it calls
+    unassigned is looked up in the table: quotes, dashes and letters never are.
+    """
     if character < _FIRST_MARK:
         return False
-    mark = _BMP_MARK if character < "\U00010000" else _ASTRAL_MARK
-    return mark.fullmatch(character) is not None
+    category = unicodedata.category(character)
+    if category[0] == "M":
+        return True
+    return category == "Cn" and _mark(character >= "\U00010000").fullmatch(character) is not None
 
 
 ASCII_WORD_CHARACTERS = frozenset(c for c in map(chr, range(128)) if _WORD_CHARACTER.match(c))

@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator
 
 from indexer.words import (
     ASCII_WORD_CHARACTERS,
-    TOKEN,
-    TOKEN_REST,
     has_arabic_indic_digit,
     inside_token,
     is_arabic,
+    token,
+    token_end,
 )
 
 
@@ -45,7 +45,7 @@ def match_spans(
         # Lowercasing made a letter two ("İ"): offsets in it would drift, and
         # a stem's start may not be found; or a word may not start like its
         # stem. Every word is stemmed instead.
-        candidates = (match.span() for match in TOKEN.finditer(text))
+        candidates = (match.span() for match in token().finditer(text))
     else:
         candidates = _words_starting_like(lowered, words)
     spans: dict[tuple[int, int], str] = {}
@@ -80,7 +80,7 @@ def _prefix(stem: str) -> str:
 
 
 def _words_starting_like(lowered: str, stems: frozenset[str]) -> Iterator[tuple[int, int]]:
-    """The words of ``lowered`` (as :data:`indexer.words.TOKEN` cuts them) that
+    """The words of ``lowered`` (as :func:`indexer.words.token` cuts them) that
     start like one of ``stems``, in order."""
     starts: dict[int, int] = {}  # where a prefix is found: its shortest length there
     for prefix in {_prefix(stem) for stem in stems}:
@@ -98,9 +98,7 @@ def _words_starting_like(lowered: str, stems: frozenset[str]) -> Iterator[tuple[
             if not lowered[start - 1].isascii() and is_arabic(lowered[start - 1]):
                 yield from _arabic_word_around(lowered, start)
             continue
-        rest = TOKEN_REST.match(lowered, start + length)
-        assert rest is not None  # the rest may be empty, so it always matches
-        yield start, rest.end()
+        yield start, token_end(lowered, start + length)
 
 
 def _arabic_word_around(lowered: str, position: int) -> Iterator[tuple[int, int]]:
@@ -108,6 +106,6 @@ def _arabic_word_around(lowered: str, position: int) -> Iterator[tuple[int, int]
     start = position
     while start > 0 and inside_token(lowered, start):
         start -= 1
-    found = TOKEN.search(lowered, start)
+    found = token().search(lowered, start)
     if found is not None and found.start() < position < found.end():
         yield found.span()

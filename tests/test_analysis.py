@@ -14,6 +14,7 @@ import search
 from indexer import analysis
 from indexer.analysis import porter_stem
 from indexer.records import Article, Source
+from indexer.words import compound
 
 # Step 1b of Porter's paper (Porter 1980, "An algorithm for suffix stripping"):
 # after "ed" or "ing" goes, "at", "bl", "iz" take an "e" back, and a double
@@ -166,3 +167,11 @@ def test_indexing_gives_the_terms_and_positions_the_analyzer_gives(text: str) ->
 def test_indexing_gives_what_the_analyzer_gives_on_any_mix(pieces: list[str]) -> None:
     text = " ".join(pieces)
     assert analysis.indexed_positions(text) == pipeline_positions(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.sampled_from([*"aZ7_*.-' \u2010", "é", "\u0301", "ب", "\u064e", "\U0001f600"])))
+def test_the_tokenizer_cuts_what_the_compound_pattern_cuts(text: str) -> None:
+    # ASCII text is cut with a simpler pattern, any other with the whole one.
+    tokens = [token.text for token in analysis.WordTokenizer()(text)]
+    assert tokens == compound().findall(text)

@@ -94,7 +94,7 @@ MARKED = st.sampled_from(
 def test_tokens_are_whooshs_runs_with_the_marks_after_a_character(text: str) -> None:
     marks = words.MARKS
     plain = re.compile(rf"[\w*][\w*{marks}]*(?:\.?[\w*][\w*{marks}]*)*")
-    assert [m.span() for m in words.TOKEN.finditer(text)] == [
+    assert [m.span() for m in words.token().finditer(text)] == [
         m.span() for m in plain.finditer(text)
     ]
 
@@ -102,14 +102,14 @@ def test_tokens_are_whooshs_runs_with_the_marks_after_a_character(text: str) -> 
 @given(st.text(max_size=60))
 def test_text_without_marks_is_cut_as_whoosh_cuts_it(text: str) -> None:
     text = "".join(c for c in text if not unicodedata.category(c).startswith("M"))
-    assert [m.span() for m in words.TOKEN.finditer(text)] == [
+    assert [m.span() for m in words.token().finditer(text)] == [
         m.span() for m in default_pattern.finditer(text)
     ]
 
 
 @given(st.text(MARKED, max_size=40))
 def test_inside_token_says_where_no_token_starts(text: str) -> None:
-    starts = {m.start() for m in words.TOKEN.finditer(text)}
+    starts = {m.start() for m in words.token().finditer(text)}
     for position, character in enumerate(text):
         if re.fullmatch(r"[\w*]", character):
             assert (position in starts) == (not words.inside_token(text, position)), position
@@ -125,10 +125,32 @@ def test_after_an_ascii_word_character_a_position_is_inside_a_token() -> None:
 
 def test_the_rest_of_a_token_is_found_from_inside_it() -> None:
     text = "المَدْرَسَةُ U.S.A co\u0301op."
-    for found in words.TOKEN.finditer(text):
+    for found in words.token().finditer(text):
         for inside in range(found.start() + 1, found.end()):
-            rest = words.TOKEN_REST.match(text, inside)
+            rest = words.token_rest().match(text, inside)
             assert rest is not None and rest.end() == found.end()
+
+
+@given(
+    st.text(st.one_of(MARKED, st.sampled_from(["\u2019", "\u201c", "\u0378", "é"])), max_size=40)
+)
+def test_a_token_ends_where_the_pattern_with_the_marks_ends_it(text: str) -> None:
+    # token_end finds most ends without the marks' pattern (curly quotes and
+    # accented letters are no marks; U+0378 is unassigned, a mark of no Unicode).
+    for position in range(len(text) + 1):
+        rest = words.token_rest().match(text, position)
+        assert rest is not None and words.token_end(text, position) == rest.end(), position
+
+
+def test_a_combining_mark_is_a_character_of_the_class_of_marks() -> None:
+    # is_mark asks Python's Unicode database first, the table only for a
+    # character unassigned there: the same answer for every character.
+    marks = re.compile(f"[{words.MARKS}]")
+    planes = [*range(0x30000), *range(0xE0000, 0xE1000)]  # marks' planes, and the next
+    wrong = [
+        code for code in planes if words.is_mark(chr(code)) != bool(marks.fullmatch(chr(code)))
+    ]
+    assert not wrong, [hex(code) for code in wrong[:5]]
 
 
 def test_a_word_is_arabic_when_it_has_an_arabic_letter() -> None:

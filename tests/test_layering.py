@@ -87,3 +87,22 @@ def test_plain_words_are_searched_without_whoosh_query_parser(tmp_path: Path) ->
     )
     printed = python_on_index(code, tmp_path / "index")
     assert printed.split() == ["False", "True"]
+
+
+def test_searching_english_words_compiles_no_pattern_of_combining_marks(tmp_path: Path) -> None:
+    # Their classes take milliseconds to compile, on every command that
+    # searches: text without marks is tokenized and snippeted without them.
+    indexer.index_paths([], index=tmp_path / "index")
+    code = (
+        "import sys, search\n"
+        "from indexer import words\n"
+        "with search.open_index(sys.argv[1]) as index:\n"
+        "    assert index.search('Assad regime').hits[0].snippet.text\n"
+        "    index.search('\"yellow vest\"', kind='all')\n"
+        "    patterns = (words.token, words.token_rest, words.compound, words._mark)\n"
+        "    english = [pattern.cache_info().currsize for pattern in patterns]\n"
+        "    index.search('المدرسة')\n"
+        "print(sum(english), words.compound.cache_info().currsize)"
+    )
+    printed = python_on_index(code, tmp_path / "index")
+    assert printed.split() == ["0", "1"]
