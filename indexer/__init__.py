@@ -4,9 +4,9 @@
 >>> report = indexer.index_paths(["seeds/"])          # doctest: +SKIP
 >>> print(report.summary())                           # doctest: +SKIP
 
-Importing this package loads the records, the errors and the report only:
-reading and splitting pages load when first used, Whoosh when an index is
-written, so that a search (which needs none of them) starts fast.
+Importing this package loads the records and the errors only: the report of
+a run, reading and splitting pages load when first used, Whoosh when an
+index is written, so that a search (which needs none of them) starts fast.
 """
 
 from __future__ import annotations
@@ -36,12 +36,12 @@ from indexer.records import (
     Source,
     SplitPage,
 )
-from indexer.report import IndexReport, PageWarning, Skipped
 from indexer.version import __version__
 
 if TYPE_CHECKING:
     from indexer.build import index_paths, index_records, split_files
     from indexer.pages import DumpFields
+    from indexer.report import IndexReport, PageWarning, Skipped
     from indexer.segment import split_page
 
 _LOADED_WHEN_USED = {
@@ -49,6 +49,9 @@ _LOADED_WHEN_USED = {
     "index_records": "indexer.build",
     "split_files": "indexer.build",
     "DumpFields": "indexer.pages",
+    "IndexReport": "indexer.report",
+    "PageWarning": "indexer.report",
+    "Skipped": "indexer.report",
     "split_page": "indexer.segment",
 }
 

@@ -6,7 +6,10 @@ status 2; Python callers can catch :class:`NewsdexError` for all of them.
 
 from __future__ import annotations
 
-from indexer.report import IndexReport
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from indexer.report import IndexReport
 
 
 class NewsdexError(Exception):

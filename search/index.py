@@ -20,7 +20,6 @@ from indexer.analysis import indexed_positions
 from indexer.errors import QueryError, RecordNotFound
 from indexer.manifest import open_index_storage
 from indexer.records import KINDS, Record, Source
-from indexer.report import PageWarning, Skipped
 from indexer.storage import (
     PAGE_KIND,
     check_marker,
@@ -280,6 +279,8 @@ class Index:
 
     def stats(self) -> IndexStats:
         """Counts of what the index holds, and the page files it skipped."""
+        from indexer.report import PageWarning, Skipped  # a search never loads the report
+
         occurrences = pages = 0
         skipped: list[Skipped] = []
         warnings: list[PageWarning] = []

@@ -8,11 +8,13 @@ from __future__ import annotations
 import html
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indexer.records import Article, Footer, Record, SplitPage
-from indexer.report import PageWarning, Skipped, skip_reasons
 from search.results import Counts, Hit, IndexStats, SearchResults, Snippet
+
+if TYPE_CHECKING:
+    from indexer.report import PageWarning, Skipped
 
 BOLD, DIM, RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 
@@ -183,6 +185,8 @@ def warning_json(warning: PageWarning) -> dict[str, str]:
 
 
 def stats_text(stats: IndexStats) -> str:
+    from indexer.report import skip_reasons  # the report's module: a search never loads it
+
     document = stats_json(stats)
     records = ", ".join(f"{n} {kind}{'' if n == 1 else 's'}" for kind, n in stats.records.items())
     reasons = f" ({skip_reasons(stats.skipped)})" if stats.skipped else ""

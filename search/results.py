@@ -6,10 +6,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from indexer.records import Kind
-from indexer.report import PageWarning, Skipped
+
+if TYPE_CHECKING:
+    from indexer.report import PageWarning, Skipped
 
 
 @dataclass(frozen=True)

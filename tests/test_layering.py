@@ -106,3 +106,19 @@ def test_searching_english_words_compiles_no_pattern_of_combining_marks(tmp_path
     )
     printed = python_on_index(code, tmp_path / "index")
     assert printed.split() == ["0", "1"]
+
+
+def test_a_search_loads_no_report_of_an_index_run(tmp_path: Path) -> None:
+    # The report's types are for index runs and stats: a one-query command
+    # would pay for loading them.
+    indexer.index_paths([], index=tmp_path / "index")
+    code = (
+        "import sys, search\n"
+        "with search.open_index(sys.argv[1]) as index:\n"
+        "    found = index.search('Assad regime')\n"
+        "    print(bool(found.hits), 'indexer.report' in sys.modules)\n"
+        "    index.stats()\n"
+        "print('indexer.report' in sys.modules)"
+    )
+    printed = python_on_index(code, tmp_path / "index")
+    assert printed.split() == ["True", "False", "True"]
