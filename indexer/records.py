@@ -15,6 +15,10 @@ from typing import ClassVar, Literal
 Kind = Literal["article", "headline", "footer"]
 KINDS: tuple[Kind, ...] = ("article", "headline", "footer")
 
+MAX_TITLE_CHARACTERS = 300
+"""A title is a line of reasonable length: a longer first line (a page scraped
+into one line, say) is cut at a word boundary, and the rest starts the body."""
+
 
 @dataclass(frozen=True, order=True)
 class Source:

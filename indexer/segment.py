@@ -20,7 +20,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from indexer.records import Article, Footer, Headline, Source, SplitPage
+from indexer.records import MAX_TITLE_CHARACTERS, Article, Footer, Headline, Source, SplitPage
 
 WEEKDAYS = (
     "Monday",
@@ -73,10 +73,6 @@ COPYRIGHT_SIGN = "©"
 # Without a ticker, only lines up to this long can be footer lines: a long
 # paragraph that happens to mention a copyright is article text.
 MAX_FOOTER_LINE_LENGTH = 200
-
-# A title is a line of reasonable length: a longer first line (a page scraped
-# into one line, say) is cut at a word boundary, and the rest starts the body.
-MAX_TITLE_CHARACTERS = 300
 
 # A line ending in one of these ends its sentence; any other line followed by a
 # line starting in lowercase was broken mid-sentence by the scraper. The escapes

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from indexer.segment import MAX_TITLE_CHARACTERS
+from indexer.records import MAX_TITLE_CHARACTERS
 from indexer.storage import pages_of, record_heading, sites_of_document
 from search.matches import match_spans
 from search.results import Hit

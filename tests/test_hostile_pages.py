@@ -26,7 +26,8 @@ import indexer
 import search
 from indexer import build
 from indexer.pages import InputFile, Skipped, read_dump, read_page
-from indexer.segment import MAX_TITLE_CHARACTERS, MONTHS, WEEKDAYS, split_page
+from indexer.records import MAX_TITLE_CHARACTERS
+from indexer.segment import MONTHS, WEEKDAYS, split_page
 from search.cli import cli
 from search.snippets import SEPARATOR, SNIPPET_CHARS
 
