@@ -122,3 +122,38 @@ def test_a_search_loads_no_report_of_an_index_run(tmp_path: Path) -> None:
     )
     printed = python_on_index(code, tmp_path / "index")
     assert printed.split() == ["True", "False", "True"]
+
+
+def test_searching_leaves_english_word_forms_unloaded(tmp_path: Path) -> None:
+    # whoosh.query imports them for a query newsdex never runs: a stand-in
+    # holds their place (search.lazy_modules), through searches with syntax too.
+    indexer.index_paths([], index=tmp_path / "index")
+    code = (
+        "import sys, search\n"
+        "with search.open_index(sys.argv[1]) as index:\n"
+        "    index.search('Assad regime')\n"
+        "    index.search('\"yellow vest\" OR assad~')\n"
+        "print(type(sys.modules['whoosh.lang.morph_en']).__name__)"
+    )
+    assert python_on_index(code, tmp_path / "index").strip() == "_StandIn"
+
+
+def test_english_word_forms_load_when_used(tmp_path: Path) -> None:
+    # What Whoosh's Variations query asks for, and any other name of the
+    # module, is the real module's, with or without the stand-in first.
+    code = (
+        "import sys\n"
+        "if sys.argv[1] == 'deferred':\n"
+        "    import search\n"
+        "from whoosh.query.terms import variations\n"
+        "import whoosh.lang.morph_en as forms\n"
+        "print(sorted(variations('rendering')), len(forms.exceptions))"
+    )
+    deferred = subprocess.run(
+        [sys.executable, "-c", code, "deferred"], capture_output=True, text=True, check=True
+    )
+    plain = subprocess.run(
+        [sys.executable, "-c", code, "plain"], capture_output=True, text=True, check=True
+    )
+    assert deferred.stdout == plain.stdout
+    assert "'renderings'" in plain.stdout
