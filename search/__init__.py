@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from search import lazy_modules
 from search.options import DEFAULT_KINDS, SORTS, KindFilter, Sort
 from search.results import Hit, IndexStats, SearchResults, Snippet
 from search.snippets import make_snippet
@@ -22,8 +21,6 @@ if TYPE_CHECKING:
     from search import render
     from search.index import Index
     from search.opening import open_index
-
-lazy_modules.defer()  # before anything loads Whoosh's queries
 
 __all__ = [
     "DEFAULT_KINDS",

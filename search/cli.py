@@ -255,12 +255,13 @@ def _open(index_dir: Path | None, scheduler: str | None = None) -> Index:
     with _kept_uncollected():
         from search.opening import open_index
 
-    return open_index(index_dir, scheduler=scheduler)
+        return open_index(index_dir, scheduler=scheduler)
 
 
 @contextlib.contextmanager
 def _kept_uncollected() -> Iterator[None]:
-    """Import the engine with the garbage collector off, then set what it made aside.
+    """Load the engine (and open the index) with the garbage collector off, then set
+    what it made aside.
 
     Loading Whoosh and the engine makes tens of thousands of objects that live
     as long as the process; the collector traced them over and over as they

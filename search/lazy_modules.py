@@ -3,8 +3,9 @@
 ``whoosh.query`` imports ``whoosh.lang.morph_en``, English word forms for its
 ``Variations`` query, which newsdex never runs: loading the module's tables
 was a few percent of a one-query command (docs/performance.md). Until one of
-its names is used, a stand-in holds its place in ``sys.modules``; the first
-use loads the real module, which takes its place from then on.
+its names is used, a stand-in holds its place (in ``sys.modules`` and in its
+package); the first use loads the real module, which takes its place from
+then on. Opening an index puts the stand-in there, before the engine loads.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 import types
 from typing import Any
 
-DEFERRED = "whoosh.lang.morph_en"
+PACKAGE, DEFERRED = "whoosh.lang", "whoosh.lang.morph_en"
 
 
 class _StandIn(types.ModuleType):
@@ -40,7 +41,10 @@ def _variations(word: str) -> Any:
 
 def defer() -> None:
     """Put the stand-in in place, unless the module is loaded already."""
-    if DEFERRED not in sys.modules:
-        stand_in = _StandIn(DEFERRED, __doc__)
-        stand_in.variations = _variations  # type: ignore[attr-defined]
-        sys.modules[DEFERRED] = stand_in
+    if DEFERRED in sys.modules:
+        return
+    package = importlib.import_module(PACKAGE)  # as an import would, so the package has it
+    stand_in = _StandIn(DEFERRED, __doc__)
+    stand_in.variations = _variations  # type: ignore[attr-defined]
+    sys.modules[DEFERRED] = stand_in
+    setattr(package, DEFERRED.rpartition(".")[2], stand_in)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from indexer.location import index_directory
-from search.index import Index
+from search import lazy_modules
+
+if TYPE_CHECKING:
+    from search.index import Index
 
 
 def open_index(
@@ -25,10 +29,13 @@ def open_index(
         scheduler (``tcp://host:8786``), each worker holding some shards open
         (:mod:`search.cluster`; needs ``newsdex[dask]``)
     """
+    lazy_modules.defer()  # before the engine loads Whoosh
     if scheduler is not None:
         from search.cluster import ClusterIndex
 
         return ClusterIndex(index_directory(index), scheduler, mmap=mmap)
+    from search.index import Index
+
     return Index(index_directory(index), mmap=mmap)
 
 

@@ -140,20 +140,29 @@ def test_searching_leaves_english_word_forms_unloaded(tmp_path: Path) -> None:
 
 def test_english_word_forms_load_when_used(tmp_path: Path) -> None:
     # What Whoosh's Variations query asks for, and any other name of the
-    # module, is the real module's, with or without the stand-in first.
+    # module, however imported, is the real module's, stand-in or not.
+    indexer.index_paths([], index=tmp_path / "index")
     code = (
-        "import sys\n"
-        "if sys.argv[1] == 'deferred':\n"
-        "    import search\n"
+        "import sys, search\n"
+        "if sys.argv[2] == 'deferred':\n"
+        "    search.open_index(sys.argv[1]).close()\n"
+        "import whoosh.lang.morph_en\n"
+        "from whoosh.lang import morph_en\n"
         "from whoosh.query.terms import variations\n"
-        "import whoosh.lang.morph_en as forms\n"
-        "print(sorted(variations('rendering')), len(forms.exceptions))"
+        "print(type(morph_en).__name__, len(whoosh.lang.morph_en.exceptions))\n"
+        "print(sorted(variations('rendering')), type(sys.modules[morph_en.__name__]).__name__)"
     )
-    deferred = subprocess.run(
-        [sys.executable, "-c", code, "deferred"], capture_output=True, text=True, check=True
-    )
-    plain = subprocess.run(
-        [sys.executable, "-c", code, "plain"], capture_output=True, text=True, check=True
-    )
-    assert deferred.stdout == plain.stdout
-    assert "'renderings'" in plain.stdout
+    runs = {
+        way: subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / "index"), way],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.splitlines()
+        for way in ("deferred", "plain")
+    }
+    assert runs["deferred"][0].startswith("_StandIn ")
+    assert runs["plain"][0].startswith("module ")
+    assert runs["deferred"][0].split()[1] == runs["plain"][0].split()[1]  # every name there
+    assert runs["deferred"][1] == runs["plain"][1]
+    assert "'renderings'" in runs["plain"][1] and runs["plain"][1].endswith(" module")
