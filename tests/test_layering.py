@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import indexer
-
 WRITER_MODULES = {
     "indexer.session",
     "indexer.sharded",
@@ -51,9 +49,8 @@ def python_on_index(code: str, index: Path) -> str:
     return done.stdout
 
 
-def test_searching_loads_no_writer_module(tmp_path: Path) -> None:
-    indexer.index_paths([], index=tmp_path / "index")
-    printed = python_on_index(SEARCHES, tmp_path / "index")
+def test_searching_loads_no_writer_module(seeded_index: Path) -> None:
+    printed = python_on_index(SEARCHES, seeded_index)
     modules = set(json.loads(printed))
     assert "search.index" in modules  # the searches ran
     assert modules.isdisjoint(WRITER_MODULES), modules & WRITER_MODULES
@@ -73,10 +70,9 @@ def test_help_and_indexing_one_index_load_no_dask(tmp_path: Path) -> None:
     assert printed.strip() == "[]", printed
 
 
-def test_plain_words_are_searched_without_whoosh_query_parser(tmp_path: Path) -> None:
+def test_plain_words_are_searched_without_whoosh_query_parser(seeded_index: Path) -> None:
     # Most queries are plain words: loading the parser would slow every
     # one-query command; a query with syntax still gets it.
-    indexer.index_paths([], index=tmp_path / "index")
     code = (
         "import sys, search\n"
         "with search.open_index(sys.argv[1]) as index:\n"
@@ -85,14 +81,13 @@ def test_plain_words_are_searched_without_whoosh_query_parser(tmp_path: Path) ->
         "    index.search('Assad OR regime')\n"
         "print(plain, 'whoosh.qparser' in sys.modules)"
     )
-    printed = python_on_index(code, tmp_path / "index")
+    printed = python_on_index(code, seeded_index)
     assert printed.split() == ["False", "True"]
 
 
-def test_searching_english_words_compiles_no_pattern_of_combining_marks(tmp_path: Path) -> None:
+def test_searching_english_words_compiles_no_pattern_of_combining_marks(seeded_index: Path) -> None:
     # Their classes take milliseconds to compile, on every command that
     # searches: text without marks is tokenized and snippeted without them.
-    indexer.index_paths([], index=tmp_path / "index")
     code = (
         "import sys, search\n"
         "from indexer import words\n"
@@ -104,14 +99,13 @@ def test_searching_english_words_compiles_no_pattern_of_combining_marks(tmp_path
         "    index.search('المدرسة')\n"
         "print(sum(english), words.compound.cache_info().currsize)"
     )
-    printed = python_on_index(code, tmp_path / "index")
+    printed = python_on_index(code, seeded_index)
     assert printed.split() == ["0", "1"]
 
 
-def test_a_search_loads_no_report_of_an_index_run(tmp_path: Path) -> None:
+def test_a_search_loads_no_report_of_an_index_run(seeded_index: Path) -> None:
     # The report's types are for index runs and stats: a one-query command
     # would pay for loading them.
-    indexer.index_paths([], index=tmp_path / "index")
     code = (
         "import sys, search\n"
         "with search.open_index(sys.argv[1]) as index:\n"
@@ -120,14 +114,13 @@ def test_a_search_loads_no_report_of_an_index_run(tmp_path: Path) -> None:
         "    index.stats()\n"
         "print('indexer.report' in sys.modules)"
     )
-    printed = python_on_index(code, tmp_path / "index")
+    printed = python_on_index(code, seeded_index)
     assert printed.split() == ["True", "False", "True"]
 
 
-def test_searching_leaves_english_word_forms_unloaded(tmp_path: Path) -> None:
+def test_searching_leaves_english_word_forms_unloaded(seeded_index: Path) -> None:
     # whoosh.query imports them for a query newsdex never runs: a stand-in
     # holds their place (search.lazy_modules), through searches with syntax too.
-    indexer.index_paths([], index=tmp_path / "index")
     code = (
         "import sys, search\n"
         "with search.open_index(sys.argv[1]) as index:\n"
@@ -135,13 +128,12 @@ def test_searching_leaves_english_word_forms_unloaded(tmp_path: Path) -> None:
         "    index.search('\"yellow vest\" OR assad~')\n"
         "print(type(sys.modules['whoosh.lang.morph_en']).__name__)"
     )
-    assert python_on_index(code, tmp_path / "index").strip() == "_StandIn"
+    assert python_on_index(code, seeded_index).strip() == "_StandIn"
 
 
-def test_english_word_forms_load_when_used(tmp_path: Path) -> None:
+def test_english_word_forms_load_when_used(seeded_index: Path) -> None:
     # What Whoosh's Variations query asks for, and any other name of the
     # module, however imported, is the real module's, stand-in or not.
-    indexer.index_paths([], index=tmp_path / "index")
     code = (
         "import sys, search\n"
         "if sys.argv[2] == 'deferred':\n"
@@ -154,7 +146,7 @@ def test_english_word_forms_load_when_used(tmp_path: Path) -> None:
     )
     runs = {
         way: subprocess.run(
-            [sys.executable, "-c", code, str(tmp_path / "index"), way],
+            [sys.executable, "-c", code, str(seeded_index), way],
             capture_output=True,
             text=True,
             check=True,
