@@ -19,12 +19,15 @@ PACKAGE, DEFERRED = "whoosh.lang", "whoosh.lang.morph_en"
 
 
 class _StandIn(types.ModuleType):
-    """A module not loaded yet: any name asked of it loads the real one."""
+    """A module not loaded yet: any name asked of it loads the real one, whose
+    names it then has too (for code that holds the stand-in)."""
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):  # the import system asks (``__path__``): not a use
+        if name == "__path__":  # asked by every import from a module: a module has none
             raise AttributeError(name)
-        return getattr(_loaded(), name)
+        real = _loaded()
+        self.__dict__.update(real.__dict__)
+        return getattr(real, name)
 
 
 def _loaded() -> types.ModuleType:
