@@ -158,30 +158,61 @@ def indexed_positions(text: str) -> dict[str, list[int]]:
     numbered over the words kept), without making a token a word.
 
     Indexing analyses every field of every document: going through Whoosh's
-    token objects and filter generators was most of a build's analysis.
+    token objects and filter generators was most of a build's analysis. The
+    first word kept takes its token's place, each one after it the next
+    place: so the hyphenated tokens are taken apart first, and the loop
+    over the words needs no token numbers.
     """
-    if text.isascii():
+    ascii_only = text.isascii()
+    if ascii_only:
         tokens = _ASCII_COMPOUND.findall(text.lower())
+        hyphenated = "-" in text
     else:
         tokens = [token.lower() for token in compound().findall(text)]
+        hyphenated = HYPHEN.search(text) is not None
     known = _INDEXING_TERMS
     if len(known) > STEMS_CACHED:
         known.clear()
     positions: dict[str, list[int]] = {}
-    position = -1
+    position = _first_kept(tokens, known) - 1
+    for word in _words(tokens, ascii_only) if hyphenated else tokens:
+        term = known.get(word, _UNSEEN)
+        if term is _UNSEEN:
+            term = known[word] = _term(word)
+        if term is not None:
+            position += 1
+            found = positions.get(term)
+            if found is None:
+                positions[term] = [position]
+            else:
+                found.append(position)
+    return positions
+
+
+_UNSEEN: Any = object()
+"""A word not in :data:`_INDEXING_TERMS` (where ``None`` is a word not indexed)."""
+
+
+def _words(tokens: list[str], ascii_only: bool) -> list[str]:
+    """The tokens with each hyphenated one as its words (:func:`_parts`)."""
+    words: list[str] = []
+    for whole in tokens:
+        if "-" in whole or (not ascii_only and HYPHEN.search(whole)):
+            words.extend(_parts(whole))
+        else:
+            words.append(whole)
+    return words
+
+
+def _first_kept(tokens: list[str], known: dict[str, str | None]) -> int:
+    """The place of the first token with a word that is indexed (0 if none is)."""
     for raw, whole in enumerate(tokens):
         for word in _parts(whole) if "-" in whole or HYPHEN.search(whole) else (whole,):
-            if word in known:
-                term = known[word]
-            else:
-                term = known[word] = _term(word)
-            if term is not None:
-                position = raw if position < 0 else position + 1
-                if term in positions:
-                    positions[term].append(position)
-                else:
-                    positions[term] = [position]
-    return positions
+            if word not in known:
+                known[word] = _term(word)
+            if known[word] is not None:
+                return raw
+    return 0
 
 
 def _parts(compound: str) -> list[str]:
