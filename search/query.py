@@ -101,6 +101,9 @@ class QueryParser:
                 f" {MAX_QUERY_CHARACTERS:,}",
                 hint="search for fewer words",
             )
+        plain = self._plain_words(text, kind, match)
+        if plain is not None:
+            return plain
         shown = _shortened(text)
         if text.count('"') % 2:
             raise QueryError(
@@ -111,9 +114,7 @@ class QueryParser:
             raise QueryError(f"unbalanced parenthesis in query {shown}")
         self._check_field_names(text, shown)
         try:
-            parsed = self._plain_words_query(text, kind, match)
-            if parsed is None:
-                parsed = self._parser_for(kind, match).parse(text)
+            parsed = self._parser_for(kind, match).parse(text)
         except Exception as error:  # Whoosh raises many types for odd input
             raise QueryError(f"cannot parse query {shown}: {error}") from error
         if parsed is whoosh_query.NullQuery or isinstance(parsed, type(whoosh_query.NullQuery)):
@@ -130,6 +131,17 @@ class QueryParser:
             self._bounded, reader=reader, kinds=wanted_kinds(kind), expanded=expanded
         )
         return parsed.accept(bounded)
+
+    def _plain_words(self, text: str, kind: KindFilter, match: Match) -> whoosh_query.Query | None:
+        """The query of plain words, with nothing for :meth:`parse`'s checks
+        to refuse (no quotes, brackets, field names or patterns), or ``None``."""
+        try:
+            parsed = self._plain_words_query(text, kind, match)
+        except Exception as error:  # as the parser's: odd input is the user's to fix
+            raise QueryError(f"cannot parse query {_shortened(text)}: {error}") from error
+        if parsed is whoosh_query.NullQuery:
+            raise _nothing_to_search(text, _shortened(text))
+        return parsed
 
     def _plain_words_query(
         self, text: str, kind: KindFilter, match: Match
@@ -149,18 +161,27 @@ class QueryParser:
         fields = fields_of(kind)
         if not all(field in self._schema for field in fields):
             return None
-        groups = []
+        analysers = [(field, self._schema[field]) for field in fields]
+        groups: list[whoosh_query.Query] = []
         for word in words:
             found = []
-            for field in fields:
-                terms = list(self._schema[field].process_text(word, mode="query"))
+            for field, analyser in analysers:
+                terms = list(analyser.process_text(word, mode="query"))
                 if len(terms) > 1:  # the parser's multitoken_query decides
                     return None
                 if terms:
                     found.append(whoosh_query.Term(field, terms[0]))
-            if found:
-                groups.append(whoosh_query.Or(found))
-        return whoosh_query.And(groups).normalize()
+            # What And(Or(...) for each word).normalize() gives, made directly
+            # (normalizing took most of the time): a word's one term stands
+            # alone, a repeated group goes, one group is the query.
+            if not found:
+                continue
+            group = found[0] if len(found) == 1 else whoosh_query.Or(found)
+            if group not in groups:
+                groups.append(group)
+        if not groups:
+            return whoosh_query.NullQuery
+        return groups[0] if len(groups) == 1 else whoosh_query.And(groups)
 
     def _check_field_names(self, text: str, shown: str) -> None:
         """Refuse `id:x` (not a text field) and `title:` with nothing after it.

@@ -339,6 +339,31 @@ def test_plain_words_make_the_query_whoosh_parser_makes(
         assert (fast, str(fast)) == (parsed, str(parsed))
 
 
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.sampled_from(QUERY_WORDS + WORDS_OF_TEXT), min_size=1, max_size=4),
+    st.sampled_from([None, "all", "article", "headline", "footer"]),
+)
+def test_parsing_plain_words_gives_what_the_parser_and_its_checks_give(
+    open_seeded: search.Index, words: list[str], kind: str | None
+) -> None:
+    text = " ".join(words)
+    parser, reader = open_seeded._parser, open_seeded._searcher.reader()
+    outcomes = []
+    for plain_words in (parser._plain_words, lambda *_: None):  # then Whoosh's parser, every check
+        parser._plain_words = plain_words  # type: ignore[method-assign]
+        try:
+            parsed = parser.parse(text, reader, kind)  # type: ignore[arg-type]
+            outcomes.append((parsed, str(parsed)))
+        except indexer.QueryError as error:
+            outcomes.append((None, str(error)))
+        finally:
+            del parser._plain_words
+    assert outcomes[0] == outcomes[1]
+
+
 def test_queries_with_syntax_are_left_to_whoosh_parser(open_seeded: search.Index) -> None:
     for text in ("Syria AND army", "syr*", '"security forces"', "title:Syria", "army~", "-x"):
         assert open_seeded._parser._plain_words_query(text, None, "all") is None, text
