@@ -853,6 +853,10 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
     def __init__(self, codec: Any, dbfile: Any, length: int, postfile: Any) -> None:
         super().__init__(codec, dbfile, length, _PositionedReads(postfile))
         self._info = functools.lru_cache(maxsize=TERMS_CACHED)(self._read_info)
+        self.info_of: Callable[[bytes], Any] = self._info
+        """A term's info by its key (Whoosh's ``_keycoder``: the field's
+        number, then the term's bytes), or ``None``: a lookup without the
+        layers of Whoosh's reader, for the lookups a hit makes."""
         self._get = _positioned_reads(dbfile)
 
     def _read_info(self, key: bytes) -> Any:

@@ -281,6 +281,48 @@ def pages_of(searcher: Any, record_id: str) -> Iterator[int]:
     )
 
 
+def record_pages(searcher: Any) -> Callable[[str], Iterator[int]]:
+    """:func:`pages_of` for one searcher, with each segment's lookup set up
+    once: a hit asks for its record's pages in every segment, and the lookup
+    itself is a fraction of getting to it through the segment's reader."""
+    lookups = [_record_lookup(leaf, offset) for leaf, offset in searcher.reader().leaf_readers()]
+
+    def pages(record_id: str) -> Iterator[int]:
+        try:
+            word = record_id.encode("utf-8")
+        except UnicodeEncodeError:  # not a record id (see _term_info)
+            return
+        for lookup in lookups:
+            yield from lookup(record_id, word)
+
+    return pages
+
+
+def _record_lookup(leaf: Any, offset: int) -> Callable[[str, bytes], Iterable[int]]:
+    """The numbers of a segment's live documents holding a record id (a
+    text and its UTF-8), as :func:`_live_documents` finds them."""
+    terms = getattr(leaf, "_terms", None)
+    if terms is None:  # not a segment's reader
+
+        def through_reader(record_id: str, word: bytes) -> Iterable[int]:
+            return (offset + n for n in _live_documents(leaf, "records", record_id))
+
+        return through_reader
+    info_of, key = terms.info_of, terms._keycoder("records", b"")
+    is_deleted = leaf.is_deleted if leaf.has_deletions() else None
+
+    def lookup(record_id: str, word: bytes) -> Iterable[int]:
+        info = info_of(key + word)
+        if info is None:
+            return ()
+        if info.doc_frequency() == 1:
+            number = info.min_id()
+            return () if is_deleted is not None and is_deleted(number) else (offset + number,)
+        return (offset + n for n in leaf.postings("records", record_id).all_ids())
+
+    return lookup
+
+
 def page_documents(searcher: Any) -> Iterator[dict[str, Any]]:
     """The stored fields of every live page document, in document order (a
     re-index reads every page: see :func:`_segment_stored_fields`)."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from indexer.records import MAX_TITLE_CHARACTERS
-from indexer.storage import pages_of, record_heading, sites_of_document
+from indexer.storage import record_heading, sites_of_document
 from search.matches import match_spans
 from search.results import Hit
 from search.snippets import lead, make_snippet, whole_snippet
@@ -17,23 +17,24 @@ MAX_HIT_SOURCES = 10
 
 
 def make_hit(
-    searcher: Any,
     number: int,
     score: float | None,
     terms: dict[str, frozenset[str]],
     stems: Callable[[str], tuple[str, ...]],
     page_key: Callable[[int], str],
     stored_fields: Callable[[int], dict[str, Any]],
+    pages_of: Callable[[str], Iterable[int]],
 ) -> Hit:
     """The hit of document ``number``: ``terms`` are the query's terms by field
     (``search.query.positive_terms``), ``stems`` the analyzer's stems of a word,
     ``page_key`` a page document's key (``indexer.storage.page_keys``) and
-    ``stored_fields`` a document's fields (``indexer.storage.stored_fields``)."""
+    ``stored_fields`` a document's fields (``indexer.storage.stored_fields``)
+    and ``pages_of`` the page documents of a record (``indexer.storage.record_pages``)."""
     fields = stored_fields(number)
     record_id, kind, title, published = record_heading(fields)
     sources: list[str] = []
     pages = 0
-    for page in pages_of(searcher, record_id):
+    for page in pages_of(record_id):
         pages += 1
         if len(sources) < MAX_HIT_SOURCES:
             sources.append(page_key(page))

@@ -29,7 +29,7 @@ from indexer.storage import (
     document_to_record,
     page_documents,
     page_keys,
-    pages_of,
+    record_pages,
     stored_fields,
 )
 from search import top_hits
@@ -94,6 +94,7 @@ class Index:
         self._dates = DateColumn(searcher)
         self._page_key = page_keys(searcher)
         self._stored_fields = stored_fields(searcher)
+        self._record_pages = record_pages(searcher)
 
     def __enter__(self) -> Index:
         return self
@@ -271,7 +272,7 @@ class Index:
                 hint="ids are shown by `newsdex search --json`",
             )
         sources = []
-        for number in pages_of(self._searcher, record_id):
+        for number in self._record_pages(record_id):
             page = document_to_page(self._searcher.stored_fields(number))
             lines = (line for found, line in page.records if found == record_id)
             sources.append(Source(page.key, next(lines, 0), page.site))
@@ -424,13 +425,13 @@ class Index:
         terms = positive_terms(parsed, self._searcher.reader())
         hits = tuple(
             make_hit(
-                self._searcher,
                 number,
                 score if scored else None,
                 terms,
                 self._stems_of,
                 self._page_key,
                 self._stored_fields,
+                self._record_pages,
             )
             for number, score in found
         )

@@ -34,6 +34,7 @@ from indexer.storage import (
     document_number,
     page_documents,
     pages_of,
+    record_pages,
     stored_fields,
 )
 
@@ -383,13 +384,20 @@ def test_pages_and_documents_are_found_as_whoosh_finds_them(tmp_path: Path) -> N
     with search.open_index() as index:
         searcher = index._searcher
         assert len(searcher.reader().leaf_readers()) == 2
-        record_ids = {fields["id"] for fields in searcher.all_stored_fields() if "title" in fields}
-        assert len(record_ids) > 12
+        assert any(leaf.has_deletions() for leaf, _ in searcher.reader().leaf_readers())
+        reader = searcher.reader()
+        every = [reader.stored_fields(n) for n in range(reader.doc_count_all())]  # deleted too
+        record_ids = {fields["id"] for fields in every if "title" in fields}
+        live = {fields["id"] for fields in searcher.all_stored_fields() if "title" in fields}
+        assert len(live) > 12
+        assert record_ids - live  # the replaced page's record, on no live page
         for record_id in record_ids:
             expected = sorted(searcher.document_numbers(records=record_id))
-            assert expected
+            assert expected or record_id not in live
             assert list(pages_of(searcher, record_id)) == expected
+            assert list(record_pages(searcher)(record_id)) == expected
             assert document_number(searcher, record_id) == searcher.document_number(id=record_id)
         for absent in ("r-0000", "caf\u00e9", "\udce9"):
             assert list(pages_of(searcher, absent)) == []
+            assert list(record_pages(searcher)(absent)) == []
             assert document_number(searcher, absent) is None
