@@ -182,6 +182,11 @@ def _choose(
     groups: list[tuple[Span, list[Span]]] = []
     for sentence, inside in by_sentence.items():
         groups.extend((sentence, group) for group in _cluster(inside, size // limit))
+    if len(groups) == 1:  # most hits of rare words: the loop below would take it whole
+        sentence, group = groups[0]
+        window = _fit(text, sentence, group, size, [term_of.get(span, "") for span in group])
+        room = size - (window[1] - window[0])
+        return [_read_on(text, sentences, window, room, size) if room > 0 else window]
     terms = [{term_of.get(span, "") for span in group} for _, group in groups]
     left = set(range(len(groups)))
     shown: set[str] = set()
