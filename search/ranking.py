@@ -17,7 +17,7 @@ from whoosh import query as whoosh_query
 from whoosh import scoring
 from whoosh.util.numeric import byte_to_length
 
-from indexer.codec import NewsdexLeafMatcher, NewsdexPerDocReader
+from indexer.codec import NewsdexLeafMatcher, NewsdexPerDocReader, NewsdexTermsReader
 from indexer.records import KINDS
 from search import proximity, top_hits
 from search.options import FIELDS_OF_KIND
@@ -121,13 +121,15 @@ def matching(
             terms = []
             in_fields = {}
             for field, text in word:
-                if (field, text) not in reader:
+                term = segment_term(reader, field, text)
+                if term is None:
                     continue
-                scorer = weighting.scorer(leaf, field, text)
+                info, matcher = term
+                scorer = _scorer(weighting, leaf, field, text, info)
                 if not isinstance(scorer, BM25FScorer) or scorer.lengths is None:
                     return None
-                postings = Postings(reader.postings(field, text), positions=near)
-                documents = reader.doc_frequency(field, text)
+                postings = Postings(matcher, positions=near)
+                documents = info.doc_frequency()
                 terms.append(top_hits.Term(postings, documents, scorer.scores))
                 in_fields[field] = postings, scorer
             segment_words.append(terms)
@@ -173,6 +175,42 @@ def matching(
     return all_numbers, all_scores
 
 
+def segment_term(reader: Any, field: str, text: str) -> tuple[Any, Any] | None:
+    """A word's term info in one segment and its posting list (a matcher, with
+    no scorer and deleted documents left in), or ``None`` if the segment
+    lacks it.
+
+    One lookup in the segment's term dictionary, where asking Whoosh's reader
+    whether the term is there, for its statistics, its postings and its
+    scorer's best case makes four, each converting the word and its field
+    again: most of a rare word's ranking, once per segment and field."""
+    terms = getattr(reader, "_terms", None)
+    schema = reader.schema
+    if not isinstance(terms, NewsdexTermsReader) or field not in schema:
+        if (field, text) not in reader:
+            return None
+        return reader.term_info(field, text), reader.postings(field, text)
+    word = schema[field].to_bytes(text)
+    info = terms.info_of(terms._keycoder(field, word))
+    if info is None:
+        return None
+    matcher = terms._codec.postings_reader(
+        terms._postfile, info, schema[field].format, term=(field, word)
+    )
+    return info, matcher
+
+
+def _present(found: Sequence[tuple[Any, Any] | None]) -> list[tuple[Any, Any]]:
+    return [term for term in found if term is not None]
+
+
+def _scorer(weighting: Any, searcher: Any, field: str, text: str, info: Any) -> Any:
+    """The weighting's scorer of a word in a segment whose term info is known."""
+    if isinstance(weighting, BM25F):
+        return weighting.scorer(searcher, field, text, info=info)
+    return weighting.scorer(searcher, field, text)
+
+
 def matching_phrase(searcher: Any, phrase: Phrase) -> tuple[list[int], list[float]] | None:
     """Every live document holding a phrase (:func:`search.query.phrase_of`) in a
     field, with its score, by document number; ``None`` if a scorer is not
@@ -191,17 +229,17 @@ def matching_phrase(searcher: Any, phrase: Phrase) -> tuple[list[int], list[floa
         reader = leaf.reader()
         totals: dict[int, float] = {}
         for field, texts in phrase:
-            if any((field, text) not in reader for text in texts):
+            found = [segment_term(reader, field, text) for text in texts]
+            if any(term is None for term in found):
                 continue  # as Whoosh: a word the segment lacks, no match in the field
             postings = []
             words: list[list[top_hits.Term]] = []
-            for text in texts:
-                scorer = weighting.scorer(leaf, field, text)
+            for text, (info, matcher) in zip(texts, _present(found), strict=True):
+                scorer = _scorer(weighting, leaf, field, text, info)
                 if not isinstance(scorer, BM25FScorer) or scorer.lengths is None:
                     return None
-                postings.append(Postings(reader.postings(field, text), keep_positions=True))
-                documents = reader.doc_frequency(field, text)
-                words.append([top_hits.Term(postings[-1], documents, scorer.scores)])
+                postings.append(Postings(matcher, keep_positions=True))
+                words.append([top_hits.Term(postings[-1], info.doc_frequency(), scorer.scores)])
             keep = functools.partial(_in_a_row, postings) if len(texts) > 1 else None
             numbers, scores = top_hits.matches(words, in_halves=True, keep=keep)
             for number, score in zip(numbers, scores, strict=True):
@@ -317,7 +355,11 @@ class BM25F(scoring.BM25F):  # type: ignore[misc]
         documents = self._records_with(searcher.get_parent(), fieldname)
         return math.log(1 + (documents - having + 0.5) / (having + 0.5))
 
-    def scorer(self, searcher: Any, fieldname: str, text: str, qf: int = 1) -> Any:
+    def scorer(
+        self, searcher: Any, fieldname: str, text: str, qf: int = 1, info: Any = None
+    ) -> Any:
+        """Whoosh's scorer of a word in a segment; ``info``: the word's term info
+        there, if known (:func:`segment_term`)."""
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
         parent = searcher.get_parent()
@@ -325,7 +367,9 @@ class BM25F(scoring.BM25F):  # type: ignore[misc]
         b = self._field_B.get(fieldname, self.B)
         lengths = _length_codes(searcher.reader(), fieldname)
         weight = self._weights.get(fieldname, 1.0)
-        return BM25FScorer(searcher, fieldname, text, b, self.K1, average or 1, lengths, weight)
+        return BM25FScorer(
+            searcher, fieldname, text, b, self.K1, average or 1, lengths, weight, info=info
+        )
 
 
 class BM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
@@ -343,13 +387,18 @@ class BM25FScorer(scoring.BM25FScorer):  # type: ignore[misc]
         average: float,
         lengths: bytes | None,
         field_weight: float,
+        info: Any = None,
     ) -> None:
         self._field_weight = field_weight
         self.idf = searcher.get_parent().idf(fieldname, text)
         self.avgfl = average
         self.B = b
         self.K1 = k1
-        self.setup(searcher, fieldname, text)
+        if info is None:
+            self.setup(searcher, fieldname, text)
+        else:  # Whoosh's setup, with the term info it would look up again
+            self.dfl = lambda docid: searcher.doc_field_length(docid, fieldname, 1)
+            self._maxquality = self._score(info.max_weight(), info.min_length())
         self._lengths = lengths
         # The terms of scoring.bm25, computed in the same order, so scores
         # are the same to the last bit.

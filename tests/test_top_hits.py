@@ -16,7 +16,7 @@ import indexer
 import search
 from search import top_hits
 from search.query import any_words_of, phrase_of, words_of
-from search.ranking import matching_phrase, rank_words
+from search.ranking import matching_phrase, rank_words, segment_term
 
 
 @pytest.fixture(scope="module")
@@ -112,6 +112,38 @@ def other_queries(crawl: Path) -> list[str]:
     texts += [f'"{a} {b}" OR {b}' for a, b, *_ in pairs]
     texts += [f"title:{a} {b}" for a, b, *_ in pairs]
     return texts
+
+
+def test_a_word_in_a_segment_is_found_as_whoosh_reader_finds_it(
+    crawl_index: tuple[Path, Path],
+) -> None:
+    # One term dictionary lookup stands for Whoosh's four (is it there, its
+    # statistics, its postings, its scorer's best case): the same answers in
+    # every segment; the list holds deleted documents too (ranking drops them).
+    _, index_folder = crawl_index
+    with search.open_index(index_folder) as index:
+        weighting = index._searcher.weighting
+        for leaf, _ in index._searcher.leaf_searchers():
+            reader = leaf.reader()
+            words = {text for field, text in reader.all_terms() if field == "body"}
+            for field, text in [("body", word) for word in sorted(words)[::7]] + [
+                ("title", "minister"),
+                ("body", "nosuchword"),
+                ("nosuchfield", "minister"),
+            ]:
+                found = segment_term(reader, field, text)
+                if (field, text) not in reader:
+                    assert found is None, (field, text)
+                    continue
+                assert found is not None
+                info, matcher = found
+                assert info.doc_frequency() == reader.doc_frequency(field, text)
+                ids = list(matcher.all_ids())
+                live = [number for number in ids if not reader.is_deleted(number)]
+                assert live == list(reader.postings(field, text).all_ids())
+                assert len(ids) == info.doc_frequency()
+                quick = weighting.scorer(leaf, field, text, info=info)
+                assert quick.max_quality() == weighting.scorer(leaf, field, text).max_quality()
 
 
 def test_other_queries_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Path, Path]) -> None:
