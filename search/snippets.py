@@ -120,17 +120,15 @@ class _Sentences:
             at = found.end()  # a sentence end is never empty
         return start, len(text), len(text) + 1
 
-    def from_(self, position: int) -> Iterator[tuple[int, int, int]]:
-        """The sentence holding ``position``, then each one after it, unstripped:
-        (start, end, where the next one starts)."""
+    def ends_from(self, position: int) -> Iterator[tuple[int, int]]:
+        """Where the sentence holding ``position`` ends, then each one after it
+        (unstripped), with where the next one starts."""
         text = self.text
-        start = self.start_of(position)
         for found in _SENTENCE_END.finditer(text, self._ends_after(position)):
             if found.end() <= position:
                 continue
-            yield start, _sentence_end(found), found.end()
-            start = found.end()
-        yield start, len(text), len(text) + 1
+            yield _sentence_end(found), found.end()
+        yield len(text), len(text) + 1
 
     def _ends_after(self, position: int) -> int:
         """Where to scan for the end of the sentence holding ``position``: from
@@ -220,11 +218,16 @@ def _read_on(text: str, sentences: _Sentences, window: Span, room: int, size: in
     start, end = window
     limit = min(len(text), end + room)
     longest = end
-    for sentence_start, sentence_end, _ in sentences.from_(end):
+    # Each sentence's end, stripped, but not before its start: for the first
+    # (holding the window's end) the window's end will do, as no end short
+    # of it counts.
+    sentence_start = end
+    for sentence_end, following in sentences.ends_from(end):
         sentence_end = _strip(text, sentence_start, sentence_end)[1]
         if sentence_end > limit:
             break
         longest = max(longest, sentence_end)
+        sentence_start = following
     if longest > end:
         return start, longest
     if end - start < size // 2:
