@@ -239,4 +239,10 @@ def test_the_sentence_holding_a_position_is_the_one_a_scan_of_the_whole_text_fin
         expected = (start, len(text), len(text) + 1)
     sentences = _Sentences(text)
     assert sentences.holding(position) == expected
-    assert next(sentences.from_(position)) == expected
+    every_end = [
+        (found.start() if found.group() == "\n" else found.end(), found.end())
+        for found in _SENTENCE_END.finditer(text)
+    ] + [(len(text), len(text) + 1)]
+    from_there = [(end, following) for end, following in every_end if following > position]
+    assert list(sentences.ends_from(position)) == from_there
+    assert from_there[0] == expected[1:]
