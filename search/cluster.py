@@ -231,9 +231,9 @@ def _statistics_of_all(index: Index, ask: _Ask) -> Iterator[None]:
 
 def _forget_statistics(searcher: Any) -> None:
     searcher._idf_cache.clear()
-    records = getattr(searcher.weighting, "_records", None)
-    if isinstance(records, dict):
-        records.clear()
+    forget = getattr(searcher.weighting, "forget_statistics", None)
+    if forget is not None:
+        forget()
 
 
 def _parsed(index: Index, ask: _Ask) -> whoosh_query.Query:

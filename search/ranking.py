@@ -339,11 +339,26 @@ class BM25F(scoring.BM25F):  # type: ignore[misc]
         super().__init__(B=B, K1=K1)
         self._weights = weights
         self._records: dict[str, int] = {}
+        self._averages: dict[str, float] = {}
 
     def _records_with(self, searcher: Any, field: str) -> int:
         if field not in self._records:
             self._records[field] = _records_with(searcher, field)
         return self._records[field]
+
+    def _average_length(self, parent: Any, field: str) -> float:
+        """The field's average length over the records having it (Whoosh's
+        reader adds the segments' lengths up each time it is asked)."""
+        if field not in self._averages:
+            average = parent.field_length(field) / self._records_with(parent, field)
+            self._averages[field] = average or 1
+        return self._averages[field]
+
+    def forget_statistics(self) -> None:
+        """Forget the record counts and average lengths kept: a cluster search
+        gives the searcher every shard's for one query (``search.cluster``)."""
+        self._records.clear()
+        self._averages.clear()
 
     def idf(self, searcher: Any, fieldname: str, text: str) -> float:
         parent = searcher.get_parent()
@@ -362,13 +377,12 @@ class BM25F(scoring.BM25F):  # type: ignore[misc]
         there, if known (:func:`segment_term`)."""
         if not searcher.schema[fieldname].scorable:
             return scoring.WeightScorer.for_(searcher, fieldname, text)
-        parent = searcher.get_parent()
-        average = parent.field_length(fieldname) / self._records_with(parent, fieldname)
+        average = self._average_length(searcher.get_parent(), fieldname)
         b = self._field_B.get(fieldname, self.B)
         lengths = _length_codes(searcher.reader(), fieldname)
         weight = self._weights.get(fieldname, 1.0)
         return BM25FScorer(
-            searcher, fieldname, text, b, self.K1, average or 1, lengths, weight, info=info
+            searcher, fieldname, text, b, self.K1, average, lengths, weight, info=info
         )
 
 
