@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from whoosh import query as whoosh_query
 from whoosh.matching import AndNotMatcher, NullMatcher
 
+from indexer import analysis
 from indexer.errors import QueryError
 from indexer.records import Kind
 from search.options import (
@@ -61,6 +62,14 @@ class QueryParser:
     def __init__(self, schema: Any) -> None:
         self._schema = schema
         self._parsers: dict[tuple[tuple[str, ...], Match], MultifieldParser] = {}
+        newsdex_analysis = analysis.analyzer()
+        # The fields analysed as newsdex analyses text: their terms of a word
+        # come from indexer.analysis directly.
+        self._analysed_here = {
+            field
+            for field in SEARCHABLE_FIELDS
+            if field in schema and schema[field].analyzer == newsdex_analysis
+        }
 
     def _parser_for(self, kind: KindFilter, match: Match) -> MultifieldParser:
         fields = fields_of(kind)
@@ -165,8 +174,12 @@ class QueryParser:
         groups: list[whoosh_query.Query] = []
         for word in words:
             found = []
+            here = None  # the word's terms from indexer.analysis, made once for every field
             for field, analyser in analysers:
-                terms = list(analyser.process_text(word, mode="query"))
+                if field in self._analysed_here:
+                    terms = here = analysis.query_terms(word) if here is None else here
+                else:
+                    terms = list(analyser.process_text(word, mode="query"))
                 if len(terms) > 1:  # the parser's multitoken_query decides
                     return None
                 if terms:

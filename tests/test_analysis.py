@@ -170,6 +170,18 @@ def test_indexing_gives_what_the_analyzer_gives_on_any_mix(pieces: list[str]) ->
 
 
 @settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        st.sampled_from([*"aZ7_sing\u212a", "İ", "é", "\u0301", "ب", "\u064e", "ا", "ل", "\u0660"]),
+        max_size=12,
+    )
+)
+def test_a_query_word_has_the_terms_the_analyzer_gives_in_query_mode(word: str) -> None:
+    expected = [token.text for token in analysis.analyzer()(word, mode="query")]
+    assert analysis.query_terms(word) == expected
+
+
+@settings(max_examples=300, deadline=None)
 @given(st.text(st.sampled_from([*"aZ7_*.-' \u2010", "é", "\u0301", "ب", "\u064e", "\U0001f600"])))
 def test_the_tokenizer_cuts_what_the_compound_pattern_cuts(text: str) -> None:
     # ASCII text is cut with a simpler pattern, any other with the whole one.
