@@ -48,7 +48,7 @@ from whoosh.columns import VarBytesColumn
 from whoosh.filedb.compound import SubFile
 from whoosh.formats import Positions, tokens
 from whoosh.matching import ReadTooFar
-from whoosh.reading import TermNotFound
+from whoosh.reading import CorruptIndexError, TermNotFound
 from whoosh.system import emptybytes, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
@@ -509,101 +509,36 @@ class NewsdexFieldWriter(W3FieldWriter):  # type: ignore[misc]
         self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
 
 
-class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
-    """Whoosh's posting list reader for blocks written by :class:`NewsdexPostingsWriter`,
-    skipping within a block by bisection.
+class PostingBlocks:
+    """A posting list read by whole blocks of :class:`NewsdexPostingsWriter`:
+    every posting, or the weights (and positions) of some documents, decoding
+    only the blocks that can hold them. Ranking reads lists this way; it
+    never steps through one as Whoosh's matchers do.
 
-    An AND query leapfrogs its words' posting lists with ``skip_to``; Whoosh
-    then steps through the target block one posting (three method calls) at
-    a time, which was most of the time of a frequent-word query.
-    """
+    Needs ``_postfile`` (with positioned reads: ``get``), ``_startoffset``,
+    ``_length`` and ``format``, as Whoosh's matcher has them."""
 
-    # The current block, read when first needed (Whoosh's attributes).
-    _data: Any
-    _ids: Any
-    _weights: Any
-    _values: Any
-    _i: int
+    _postfile: Any
+    _startoffset: int
+    _length: int | tuple[int]
+    format: Any
     _blocks_read: list[tuple[int, int, Callable[[], bytes | memoryview]]] | None = None
     """The list's blocks, once read (:meth:`_block_list`)."""
-
-    def _read_header(self) -> None:
-        # Whoosh's check of the list's magic number, as one positioned read
-        # where Whoosh seeks and reads through three layers of file objects.
-        magic = self._postfile.get(self._startoffset, len(WHOOSH3_HEADER_MAGIC))
-        if magic != WHOOSH3_HEADER_MAGIC:
-            super()._read_header()  # raises Whoosh's error, naming the file
-        self._baseoffset = self._startoffset + len(WHOOSH3_HEADER_MAGIC)
-
-    def _goto(self, position: int) -> None:
-        # Whoosh's _goto, reading the block's header with one struct where
-        # Whoosh unpickles it from many small reads: a frequent word's posting
-        # list is walked block by block when an AND query skips through it.
-        self._data = self._ids = self._weights = self._values = None
-        self._i = 0
-        (
-            length,
-            self._blocklength,
-            self._maxid,
-            self._maxweight,
-            self._compression,
-            shortest,
-            longest,
-        ) = _BLOCK_INFO.unpack(self._postfile.get(position, _BLOCK_INFO.size))
-        if length < 0:  # the last block
-            self._lastblock = True
-            length = -length
-        self._nextoffset = position + _LENGTH_SIZE + length
-        self._dataoffset = position + _BLOCK_INFO.size
-        self._minlength = byte_to_length(shortest)
-        self._maxlength = byte_to_length(longest)
-
-    def _read_data(self) -> None:
-        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-        if self._compression:
-            data = zlib.decompress(data)
-        self._data = (data, *decode_ids_and_weights(data, self._blocklength))
-
-    def _read_ids(self) -> None:
-        if self._data is None:
-            self._read_data()
-        self._ids = self._data[1]
-
-    def _read_weights(self) -> None:
-        if self._data is None:
-            self._read_data()
-        self._weights = self._data[2]
-
-    def _read_values(self) -> None:
-        if self._data is None:
-            self._read_data()
-        data, _, _, values_at = self._data
-        values = decode_values(data, self._blocklength, values_at)
-        self._values = (emptybytes,) * self._blocklength if values is None else values
-
-    def skip_to(self, targetid: int) -> None:
-        if not self.is_active():
-            raise ReadTooFar
-        if targetid <= self.id():
-            return
-        if targetid > self.block_max_id():
-            self._skip_to_block(lambda: targetid > self.block_max_id())
-            if not self.is_active():
-                return
-        if self._ids is None:
-            self._read_ids()
-        # The block's last id is at least the target, so the target's place
-        # is inside the block.
-        self._i = bisect.bisect_left(self._ids, targetid, self._i)
 
     def _blocks(self) -> Iterator[tuple[int, int, Callable[[], bytes | memoryview]]]:
         """Each block of the list, from the first: its postings, last id and
         how to read its data (decompressed when read).
 
-        The list is read in one go: walking a frequent word's blocks header by
-        header, a read each, was a large part of AND queries of a frequent
-        and a rare word."""
-        return _blocks_of(self._postfile.get(self._baseoffset, self._end - self._baseoffset))
+        The list is read in one go, its magic number with it: walking a
+        frequent word's blocks header by header, a read each, was a large
+        part of AND queries of a frequent and a rare word."""
+        whole = memoryview(self._postfile.get(self._startoffset, self._end - self._startoffset))
+        magic = len(WHOOSH3_HEADER_MAGIC)
+        if whole[:magic] != WHOOSH3_HEADER_MAGIC:
+            # Whoosh's matcher checks it first thing, and names the file.
+            W3LeafMatcher(self._postfile, self._startoffset, self._length, self.format)
+            raise CorruptIndexError(f"bad postings block tag at offset {self._startoffset}")
+        return _blocks_of(whole[magic:])
 
     @property
     def _end(self) -> int:
@@ -700,6 +635,103 @@ class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]
         if self._blocks_read is None:
             self._blocks_read = list(self._blocks())
         return self._blocks_read
+
+
+class BlockReader(PostingBlocks):
+    """:class:`PostingBlocks` of one term, made without reading anything: Whoosh's
+    matcher reads the list's header and first block when it is made, most of
+    setting up a rare word's list, which ranking then reads whole anyway."""
+
+    def __init__(self, postfile: Any, terminfo: Any, format_: Any) -> None:
+        self._postfile = postfile
+        self._startoffset, self._length = terminfo.extent()
+        self.format = format_
+
+
+class NewsdexLeafMatcher(PostingBlocks, W3LeafMatcher):  # type: ignore[misc]
+    """Whoosh's posting list reader for blocks written by :class:`NewsdexPostingsWriter`,
+    skipping within a block by bisection.
+
+    An AND query leapfrogs its words' posting lists with ``skip_to``; Whoosh
+    then steps through the target block one posting (three method calls) at
+    a time, which was most of the time of a frequent-word query.
+    """
+
+    # The current block, read when first needed (Whoosh's attributes).
+    _data: Any
+    _ids: Any
+    _weights: Any
+    _values: Any
+    _i: int
+
+    def _read_header(self) -> None:
+        # Whoosh's check of the list's magic number, as one positioned read
+        # where Whoosh seeks and reads through three layers of file objects.
+        magic = self._postfile.get(self._startoffset, len(WHOOSH3_HEADER_MAGIC))
+        if magic != WHOOSH3_HEADER_MAGIC:
+            super()._read_header()  # raises Whoosh's error, naming the file
+        self._baseoffset = self._startoffset + len(WHOOSH3_HEADER_MAGIC)
+
+    def _goto(self, position: int) -> None:
+        # Whoosh's _goto, reading the block's header with one struct where
+        # Whoosh unpickles it from many small reads: a frequent word's posting
+        # list is walked block by block when an AND query skips through it.
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        (
+            length,
+            self._blocklength,
+            self._maxid,
+            self._maxweight,
+            self._compression,
+            shortest,
+            longest,
+        ) = _BLOCK_INFO.unpack(self._postfile.get(position, _BLOCK_INFO.size))
+        if length < 0:  # the last block
+            self._lastblock = True
+            length = -length
+        self._nextoffset = position + _LENGTH_SIZE + length
+        self._dataoffset = position + _BLOCK_INFO.size
+        self._minlength = byte_to_length(shortest)
+        self._maxlength = byte_to_length(longest)
+
+    def _read_data(self) -> None:
+        data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        if self._compression:
+            data = zlib.decompress(data)
+        self._data = (data, *decode_ids_and_weights(data, self._blocklength))
+
+    def _read_ids(self) -> None:
+        if self._data is None:
+            self._read_data()
+        self._ids = self._data[1]
+
+    def _read_weights(self) -> None:
+        if self._data is None:
+            self._read_data()
+        self._weights = self._data[2]
+
+    def _read_values(self) -> None:
+        if self._data is None:
+            self._read_data()
+        data, _, _, values_at = self._data
+        values = decode_values(data, self._blocklength, values_at)
+        self._values = (emptybytes,) * self._blocklength if values is None else values
+
+    def skip_to(self, targetid: int) -> None:
+        if not self.is_active():
+            raise ReadTooFar
+        if targetid <= self.id():
+            return
+        if targetid > self.block_max_id():
+            self._skip_to_block(lambda: targetid > self.block_max_id())
+            if not self.is_active():
+                return
+        if self._ids is None:
+            self._read_ids()
+        # The block's last id is at least the target, so the target's place
+        # is inside the block.
+        self._i = bisect.bisect_left(self._ids, targetid, self._i)
 
 
 def _blocks_of(
@@ -898,6 +930,14 @@ class NewsdexTermsReader(W3TermsReader):  # type: ignore[misc]
 
     def __contains__(self, term: tuple[str, bytes]) -> bool:
         return self._info(self._keycoder(*term)) is not None
+
+    def posting_list(self, info: Any, format_: Any, term: tuple[str, bytes]) -> Any:
+        """A term's postings from its info, to be read by blocks: a
+        :class:`BlockReader`, or Whoosh's matcher of a list kept in the
+        term's entry (one document)."""
+        if info.is_inlined():
+            return self._codec.postings_reader(self._postfile, info, format_, term=term)
+        return BlockReader(self._postfile, info, format_)
 
     def term_info(self, fieldname: str, tbytes: bytes) -> Any:
         try:

@@ -17,7 +17,7 @@ from whoosh import query as whoosh_query
 from whoosh import scoring
 from whoosh.util.numeric import byte_to_length
 
-from indexer.codec import NewsdexLeafMatcher, NewsdexPerDocReader, NewsdexTermsReader
+from indexer.codec import NewsdexPerDocReader, NewsdexTermsReader, PostingBlocks
 from indexer.records import KINDS
 from search import proximity, top_hits
 from search.options import FIELDS_OF_KIND
@@ -176,9 +176,9 @@ def matching(
 
 
 def segment_term(reader: Any, field: str, text: str) -> tuple[Any, Any] | None:
-    """A word's term info in one segment and its posting list (a matcher, with
-    no scorer and deleted documents left in), or ``None`` if the segment
-    lacks it.
+    """A word's term info in one segment and its posting list (to be read
+    whole or by blocks, as :class:`Postings` reads it, deleted documents
+    left in), or ``None`` if the segment lacks it.
 
     One lookup in the segment's term dictionary, where asking Whoosh's reader
     whether the term is there, for its statistics, its postings and its
@@ -194,10 +194,7 @@ def segment_term(reader: Any, field: str, text: str) -> tuple[Any, Any] | None:
     info = terms.info_of(terms._keycoder(field, word))
     if info is None:
         return None
-    matcher = terms._codec.postings_reader(
-        terms._postfile, info, schema[field].format, term=(field, word)
-    )
-    return info, matcher
+    return info, terms.posting_list(info, schema[field].format, (field, word))
 
 
 def _present(found: Sequence[tuple[Any, Any] | None]) -> list[tuple[Any, Any]]:
@@ -498,7 +495,7 @@ class Postings:
         if self._all is not None:
             return self._all
         matcher = self._matcher
-        if isinstance(matcher, NewsdexLeafMatcher):
+        if isinstance(matcher, PostingBlocks):
             if self._with_positions:
                 numbers, weights, self._values = matcher.all_postings_and_values()
                 self._all = numbers, weights
@@ -521,7 +518,7 @@ class Postings:
         return self._all
 
     def weights_at(self, wanted: Sequence[int]) -> dict[int, float]:
-        if isinstance(self._matcher, NewsdexLeafMatcher):
+        if isinstance(self._matcher, PostingBlocks):
             if self._keep_positions:
                 weights, self._kept = self._matcher.weights_and_values_at(wanted)
                 return weights
@@ -532,7 +529,7 @@ class Postings:
     @property
     def encoded(self) -> bool:
         """Whether :meth:`values_at` gives the codec's encoded positions."""
-        return isinstance(self._matcher, NewsdexLeafMatcher) and not self._with_positions
+        return isinstance(self._matcher, PostingBlocks) and not self._with_positions
 
     @property
     def positions_format(self) -> Any:
@@ -552,7 +549,7 @@ class Postings:
         from the list read whole if it was read with its positions, else from
         the blocks holding one of ``wanted`` only."""
         matcher = self._matcher
-        codec = isinstance(matcher, NewsdexLeafMatcher)
+        codec = isinstance(matcher, PostingBlocks)
         if codec and not self._with_positions:
             decode_positions = matcher.format.decode_positions
             values = self.values_at(wanted)

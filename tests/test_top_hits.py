@@ -7,6 +7,7 @@ import functools
 import shutil
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -16,7 +17,7 @@ import indexer
 import search
 from search import top_hits
 from search.query import any_words_of, phrase_of, words_of
-from search.ranking import matching_phrase, rank_words, segment_term
+from search.ranking import Postings, matching_phrase, rank_words, segment_term
 
 
 @pytest.fixture(scope="module")
@@ -138,12 +139,22 @@ def test_a_word_in_a_segment_is_found_as_whoosh_reader_finds_it(
                 assert found is not None
                 info, matcher = found
                 assert info.doc_frequency() == reader.doc_frequency(field, text)
-                ids = list(matcher.all_ids())
+                ids, weights = Postings(matcher).all()
                 live = [number for number in ids if not reader.is_deleted(number)]
-                assert live == list(reader.postings(field, text).all_ids())
+                whooshs = reader.postings(field, text)
+                assert live == list(whooshs.all_ids())
                 assert len(ids) == info.doc_frequency()
+                assert [w for n, w in zip(ids, weights, strict=True) if n in live] == [
+                    m.weight() for m in iter_matcher(reader.postings(field, text))
+                ]
                 quick = weighting.scorer(leaf, field, text, info=info)
                 assert quick.max_quality() == weighting.scorer(leaf, field, text).max_quality()
+
+
+def iter_matcher(matcher: Any) -> Iterator[Any]:
+    while matcher.is_active():
+        yield matcher
+        matcher.next()
 
 
 def test_other_queries_rank_as_whoosh_scoring_every_match(crawl_index: tuple[Path, Path]) -> None:
