@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import pytest
 
 import indexer
-from benchmarks import generate, queries, run
+from benchmarks import generate, instructions, queries, run
 from benchmarks.generate import generate_pages
 
 
@@ -147,6 +147,36 @@ def test_queries_are_fixed_classed_and_saved(tmp_path: Path) -> None:
     assert queries.load_or_make(saved, tmp_path / "pages") == made
     assert queries.load(saved) == made
     assert [q.kind for q in queries.spread(made, 5)] == list(queries.CLASSES)
+
+
+def test_instruction_counts_run_the_benchmarks_queries_of_a_class(tmp_path: Path) -> None:
+    made = [
+        queries.Query(("alpha",), False, "rare"),
+        queries.Query(("beta", "gamma"), True, "phrase"),
+        queries.Query(("delta", "alpha"), False, "rare"),
+    ]
+    queries.save(made, tmp_path / "queries.json")
+    assert instructions.CLASSES == queries.CLASSES
+    texts = instructions.query_texts(tmp_path / "queries.json", "rare")
+    assert texts == [q.text for q in made if q.kind == "rare"]
+
+
+def test_instruction_counts_are_read_from_valgrinds_summary() -> None:
+    report = "==12== \n==12== I   refs:      1,234,567,890\n"
+    assert instructions.parse_total(report) == 1_234_567_890
+    with pytest.raises(ValueError, match="no instruction total"):
+        instructions.parse_total("==12== ERROR SUMMARY: 0 errors")
+
+
+def test_instruction_counts_say_when_valgrind_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(instructions.shutil, "which", lambda name: None)
+    arguments = ["--index", str(tmp_path), "--queries", str(tmp_path / "q.json")]
+    with pytest.raises(SystemExit) as stopped:
+        instructions.main(arguments)
+    assert stopped.value.code == 2
+    assert "valgrind is not installed" in capsys.readouterr().err
 
 
 def _installed_engines() -> list[str]:
