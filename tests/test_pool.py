@@ -160,3 +160,35 @@ def segment_files(index: Path) -> dict[str, bytes]:
         files.close()
     assert set(found) == {"trm", "pst"}
     return found
+
+
+WORDS = st.text(alphabet="abcé\u0627-", min_size=1, max_size=4)
+# One document's fields, each word with its positions, and whether a field's
+# postings come one by one (add) or a field's words at once (add_terms).
+FIELD_WORDS = st.dictionaries(
+    WORDS, st.lists(st.integers(0, 300), min_size=1, max_size=4, unique=True).map(sorted)
+)
+TERMS_DOCUMENT = st.lists(st.tuples(FIELDS, st.booleans(), FIELD_WORDS), max_size=4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(TERMS_DOCUMENT, max_size=25), st.sampled_from([1, 700, 1 << 30]))
+def test_words_pooled_at_once_give_back_the_postings_given_one_by_one(
+    documents: list[list[tuple[str, bool, dict[str, list[int]]]]], limit_bytes: int
+) -> None:
+    """add_terms keeps a term's postings by its word as well as by its bytes: a
+    term given both ways, spilled or not, keeps its postings in document order."""
+    from indexer.codec import CompactPositions
+
+    encode = CompactPositions().encode
+    at_once, one_by_one = PostingsPool(None, limit_bytes), PostingsPool(None, 1 << 30)
+    for docnum, fields in enumerate(documents):
+        for field, whole, positions in fields:
+            if whole:
+                at_once.add_terms(field, docnum, positions, encode)
+            else:
+                for word, places in positions.items():
+                    at_once.add((field, word.encode(), docnum, len(places), encode(places)))
+            for word, places in positions.items():
+                one_by_one.add((field, word.encode(), docnum, len(places), encode(places)))
+    assert list(at_once.iter_postings()) == list(one_by_one.iter_postings())
