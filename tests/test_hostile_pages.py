@@ -98,6 +98,35 @@ def test_a_dumped_page_with_a_nul_character_is_skipped_as_binary(
     assert [skip.reason for skip in report.skipped] == ["binary"]
 
 
+@settings(max_examples=300, deadline=None)
+@given(head=st.binary(max_size=300), rest=st.sampled_from([b"", b"text\n" * 2000]))
+def test_a_page_file_is_refused_or_read_as_its_bytes_sniffed_whole_would_be(
+    head: bytes, rest: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """read_page sniffs the first 8 KB once, counting control bytes with one
+    translate: the same verdict as the regular expression over the Latin-1
+    text it replaced, and as decode_page on the whole page."""
+    import re
+
+    from indexer.pages import UnreadablePage, decode_page
+
+    raw = head + rest
+    sniffed = raw[:8192]
+    controls = len(re.findall("[\x00-\x08\x0e-\x1f\x7f]", sniffed.decode("latin-1")))
+    binary = b"\x00" in sniffed or controls > 0.25 * len(sniffed)
+    path = tmp_path_factory.mktemp("page") / "page.txt"
+    path.write_bytes(raw)
+    outcomes = []
+    for read in (lambda: read_page(str(path)), lambda: decode_page(raw)):
+        try:
+            page = read()
+            outcomes.append(page.text if hasattr(page, "text") else page[0])
+        except UnreadablePage as reason:
+            outcomes.append(str(reason))
+    assert outcomes[0] == outcomes[1]
+    assert (outcomes[0] == "binary") == binary
+
+
 def test_invalid_utf8_is_replaced_and_the_page_kept_with_a_warning(
     tmp_path: Path, private_index: Path
 ) -> None:
