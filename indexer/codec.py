@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import itertools
 import operator
 import os
@@ -46,6 +47,7 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.columns import VarBytesColumn
 from whoosh.filedb.compound import SubFile
+from whoosh.filedb.filetables import md5_hash
 from whoosh.formats import Positions, tokens
 from whoosh.matching import ReadTooFar
 from whoosh.reading import TermNotFound
@@ -382,7 +384,7 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             data = _encoded(format_, ids, weights, value_lengths, values)
             block = self._framed(data, count, ids[-1], heaviest, shortest, longest, last=True)
             self._postfile.write(WHOOSH3_HEADER_MAGIC + block)
-            terminfo.set_extent(start, self._postfile.tell() - start)
+            terminfo.set_extent(start, len(WHOOSH3_HEADER_MAGIC) + len(block))
             return terminfo
         # Several blocks: each added to the term's info by Whoosh's add_block.
         self.start_postings(format_, W3TermInfo())
@@ -506,7 +508,32 @@ class NewsdexFieldWriter(W3FieldWriter):  # type: ignore[misc]
         terminfo = self._postwriter.write_columns(
             self._format, ids, weights, value_lengths, values, length_codes
         )
-        self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+        add_table_entry(self._tindex, pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+
+
+def add_table_entry(table: Any, key: bytes, value: bytes) -> None:
+    """Whoosh's ``OrderedHashWriter.add`` (a term's entry in the term
+    dictionary), the same bytes and table: one write of the entry, and MD5's
+    low 32 bits read from its digest, where Whoosh makes five calls through
+    its file wrapper and parses the digest's hexadecimal form: a commit adds
+    an entry for every term of the segment."""
+    if table.hashfn is not md5_hash:
+        table.add(key, value)
+        return
+    if key <= table.lastkey:
+        raise ValueError(f"Keys must increase: {table.lastkey!r}..{key!r}")
+    file = table.dbfile.raw_file()
+    position = file.tell()
+    table.index.append(position)
+    file.write(_LENGTHS.pack(len(key), len(value)) + key + value)
+    keyhash = _md5_low_word(key)
+    table.buckets[keyhash & 255].append((keyhash, position))
+    table.lastkey = key
+
+
+def _md5_low_word(key: bytes) -> int:
+    """Whoosh's ``md5_hash``: the low 32 bits of the key's MD5 (its digest's last 4 bytes)."""
+    return int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[12:], "big")
 
 
 class NewsdexLeafMatcher(W3LeafMatcher):  # type: ignore[misc]

@@ -393,3 +393,30 @@ def test_pages_and_documents_are_found_as_whoosh_finds_them(tmp_path: Path) -> N
         for absent in ("r-0000", "caf\u00e9", "\udce9"):
             assert list(pages_of(searcher, absent)) == []
             assert document_number(searcher, absent) is None
+
+
+class _KeptBytes(io.BytesIO):
+    """A file whose bytes can be read once a writer has closed it."""
+
+    def close(self) -> None:
+        self.kept = self.getvalue()
+        super().close()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.binary(min_size=1, max_size=12), st.binary(max_size=80), max_size=60))
+def test_term_entries_are_added_as_whoosh_adds_them(entries: dict[bytes, bytes]) -> None:
+    from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
+
+    from indexer.codec import _md5_low_word, add_table_entry
+
+    files = []
+    for add in (OrderedHashWriter.add, add_table_entry):
+        file = _KeptBytes()
+        table = OrderedHashWriter(StructFile(file))
+        for key in sorted(entries):
+            add(table, key, entries[key])
+        table.close()
+        files.append(file.kept)
+    assert files[0] == files[1]
+    assert all(_md5_low_word(key) == md5_hash(key) for key in entries)
