@@ -353,6 +353,28 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             self._minlength = min(known) if known else None
             self._maxlength = max(known, default=0)
 
+    def write_one(
+        self,
+        format_: Any,
+        docnum: int,
+        weight: float,
+        value: bytes,
+        length_codes: bytes | None,
+    ) -> Any:
+        """:meth:`write_columns` of a term in one document (a third to a half of
+        a segment's terms, their postings inlined in the term's entry), without
+        making its columns into arrays and back; ``value`` is empty for a
+        format that stores none."""
+        if self._inlinelimit < 2:
+            lengths = array("I", [len(value)])
+            columns = (array("I", [docnum]), array("f", [weight]), lengths, value)
+            return self.write_columns(format_, *columns, length_codes)
+        code = length_codes[docnum] if length_codes is not None else 0
+        length = LENGTH_OF_CODE[code] if code else None
+        terminfo = W3TermInfo(weight, 1, length, length or 0, max(0, weight), docnum, docnum)
+        terminfo.set_inlined((docnum,), (weight,), (value,))
+        return terminfo
+
     def write_columns(
         self,
         format_: Any,
@@ -508,6 +530,14 @@ class NewsdexFieldWriter(W3FieldWriter):  # type: ignore[misc]
         terminfo = self._postwriter.write_columns(
             self._format, ids, weights, value_lengths, values, length_codes
         )
+        add_table_entry(self._tindex, pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+
+    def add_term_in_one(
+        self, btext: bytes, docnum: int, weight: float, value: bytes, length_codes: bytes | None
+    ) -> None:
+        """:meth:`add_term` of a term in one document (see
+        :meth:`NewsdexPostingsWriter.write_one`)."""
+        terminfo = self._postwriter.write_one(self._format, docnum, weight, value, length_codes)
         add_table_entry(self._tindex, pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
 
 

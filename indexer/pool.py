@@ -221,6 +221,16 @@ class PostingsPool:
             self.cleanup()
 
 
+def one_posting(postings: TermPostings) -> tuple[int, float, bytes] | None:
+    """The document, weight and value (empty: none) of a term's only posting;
+    ``None`` if it has more than one."""
+    records, values = postings
+    if len(records) != _POSTING_SIZE:
+        return None
+    docnum, weight, length = _POSTING.unpack(records)
+    return docnum, weight, bytes(values[:length])
+
+
 def posting_columns(records: bytes | bytearray) -> tuple[array[int], array[float], array[int]]:
     """The documents, weights and value lengths of one term's postings, each
     an array (the values follow one another in the term's values)."""

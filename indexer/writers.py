@@ -18,7 +18,7 @@ from whoosh.writing import SegmentWriter
 from indexer.analysis import indexed_positions, is_newsdex_analyzer
 from indexer.codec import CompactPositions
 from indexer.errors import IndexWriteFailed
-from indexer.pool import PostingsPool, posting_columns
+from indexer.pool import PostingsPool, one_posting, posting_columns
 from indexer.processes import end_with_parent
 from indexer.storage import INDEX_NAME
 
@@ -54,13 +54,18 @@ def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: PostingsPo
     (:meth:`indexer.codec.NewsdexFieldWriter.add_term`), as Whoosh's
     ``add_postings`` writes them a posting at a time."""
     field = None
-    for fieldname, text, (records, values) in pool.iter_terms():
+    for fieldname, text, postings in pool.iter_terms():
         if fieldname != field:
             if field is not None:
                 fieldwriter.finish_field()
             field = fieldname
             fieldwriter.start_field(fieldname, schema[fieldname])
             codes = lengths.length_codes(fieldname) if lengths is not None else None
+        single = one_posting(postings)
+        if single is not None:
+            fieldwriter.add_term_in_one(text, *single, codes or None)
+            continue
+        records, values = postings
         ids, weights, value_lengths = posting_columns(records)
         fieldwriter.add_term(text, ids, weights, value_lengths, values, codes or None)
     if field is not None:

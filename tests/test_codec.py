@@ -420,3 +420,41 @@ def test_term_entries_are_added_as_whoosh_adds_them(entries: dict[bytes, bytes])
         files.append(file.kept)
     assert files[0] == files[1]
     assert all(_md5_low_word(key) == md5_hash(key) for key in entries)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 2000),
+    st.one_of(st.integers(1, 9).map(float), st.floats(0.01, 50)),
+    st.binary(min_size=1, max_size=6),
+    st.sampled_from([CompactPositions(), Existence()]),
+    st.one_of(st.none(), st.integers(0, 255)),
+)
+def test_a_term_in_one_document_is_written_as_its_columns_would_be(
+    docnum: int, weight: float, value: bytes, format_: Any, code: int | None
+) -> None:
+    weight = array("f", [weight])[0]  # as the pool keeps it
+    if format_.fixed_value_size() == 0:
+        value = b""
+    codes = None if code is None else bytes(docnum) + bytes([code])
+    columns = (array("I", [docnum]), array("f", [weight]), array("I", [len(value)]), value)
+    as_columns = written(lambda writer: writer.write_columns(format_, *columns, codes))
+    assert written(lambda writer: writer.write_one(format_, docnum, weight, value, codes)) == (
+        as_columns
+    )
+
+
+def test_a_term_in_one_document_is_given_back_by_the_pool_as_one_posting() -> None:
+    from indexer.pool import PostingsPool, one_posting
+
+    pool = PostingsPool(None, 1 << 20)
+    pool.add(("body", b"once", 7, 2.0, b"\x03\x01"))
+    pool.add(("body", b"twice", 7, 1.0, b"\x05"))
+    pool.add(("body", b"twice", 9, 1.0, b"\x06"))
+    pool.add(("id", b"x", 9, 1.0, None))
+    found = {(field, text): one_posting(postings) for field, text, postings in pool.iter_terms()}
+    assert found == {
+        ("body", b"once"): (7, 2.0, b"\x03\x01"),
+        ("body", b"twice"): None,
+        ("id", b"x"): (9, 1.0, b""),
+    }
