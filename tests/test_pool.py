@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,24 @@ def test_words_pooled_at_once_give_back_the_postings_given_one_by_one(
             for word, places in positions.items():
                 one_by_one.add((field, word.encode(), docnum, len(places), encode(places)))
     assert list(at_once.iter_postings()) == list(one_by_one.iter_postings())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=30),
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+)
+def test_ids_and_dates_are_indexed_as_whoosh_indexes_them(text: str, moment: datetime) -> None:
+    from indexer.storage import build_schema
+    from indexer.writers import indexed_terms
+
+    schema = build_schema()
+    values = {"id": text, "kind": text, "page_site": text, "published": moment, "site": text}
+    for name, value in values.items():
+        try:
+            expected = sorted(schema[name].index(value))
+        except UnicodeEncodeError:  # a lone surrogate: neither can index it
+            with pytest.raises(UnicodeEncodeError):
+                list(indexed_terms(schema[name], value))
+            continue
+        assert sorted(indexed_terms(schema[name], value)) == expected
