@@ -74,6 +74,10 @@ field length (Whoosh's one-byte codes). Whoosh pickles these."""
 _LENGTH_SIZE = 4
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _ONE_BYTE = [bytes((number,)) for number in range(0x80)]
+_TWO_BYTES: list[bytes | None] = [None] * 0x4000
+"""The value of a single position from 128 to 16,383 (two bytes), by position,
+kept once made: the commonest value of a document's words (a word once, past
+its 128th word), where making a bytes object each time was half of encoding."""
 
 
 class CompactPositions(Positions):  # type: ignore[misc]
@@ -106,8 +110,11 @@ class CompactPositions(Positions):  # type: ignore[misc]
             position = poslist[0]
             if position < 0x80:
                 return _ONE_BYTE[position]
-            if position < 0x4000:
-                return bytes(((position & 0x7F) | 0x80, position >> 7))
+            if position < 0x4000:  # two bytes, made once for each position
+                value = _TWO_BYTES[position]
+                if value is None:
+                    value = _TWO_BYTES[position] = bytes(((position & 0x7F) | 0x80, position >> 7))
+                return value
         encoded = bytearray()
         previous = 0
         for position in poslist:

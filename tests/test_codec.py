@@ -458,3 +458,15 @@ def test_a_term_in_one_document_is_given_back_by_the_pool_as_one_posting() -> No
         ("body", b"twice"): None,
         ("id", b"x"): (9, 1.0, b""),
     }
+
+
+def test_a_single_position_is_encoded_as_its_varint_first_time_and_after() -> None:
+    from indexer.codec import _append_varint
+
+    format_ = CompactPositions()
+    for _ in range(2):  # the two-byte values are kept once made
+        for position in range(0x4000 + 300):
+            varint = bytearray()
+            _append_varint(varint, position)
+            assert format_.encode([position]) == bytes(varint)
+            assert format_.decode_positions(format_.encode([position])) == [position]
