@@ -109,7 +109,7 @@ def add_pooled_document(writer: Any, fields: dict[str, Any]) -> None:
                     found = indexed_positions(value)
                     pool.add_terms(name, docnum, found, field.format.encode)
                     if field.scorable:
-                        length = sum(len(at) for at in found.values())
+                        length = sum(map(len, found.values()))
                 else:
                     for text, frequency, weight, encoded in indexed_terms(field, value):
                         if field.scorable:
