@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from indexer.limits import MAX_PAGE_BYTES
 from indexer.report import Skipped
@@ -161,7 +162,7 @@ def read_page(path: str, max_bytes: int = MAX_PAGE_BYTES) -> Page:
         with open(path, "rb") as file:
             head = file.read(min(_BINARY_SNIFF_BYTES, max_bytes + 1))
             _refuse_binary(head)
-            raw = head + file.read(max_bytes + 1 - len(head))
+            raw = head + _read_rest(file, max_bytes + 1 - len(head), size - len(head))
     except OSError as error:
         raise UnreadablePage(f"unreadable: {error.strerror or error}") from error
     if len(raw) > max_bytes:
@@ -169,6 +170,20 @@ def read_page(path: str, max_bytes: int = MAX_PAGE_BYTES) -> Page:
     # The head was sniffed already: the first bytes decode_page would sniff.
     text, warnings = _decoded(raw)
     return Page(path, text, digest_of(raw), warnings)
+
+
+def _read_rest(file: BinaryIO, limit: int, expected: int) -> bytes:
+    """Up to ``limit`` more bytes of a file that its size said has ``expected``
+    more: asked for those and one more, which tells whether it grew since;
+    only a file that grew is read on, up to the limit. Asking for the limit
+    itself (50 MB) made a buffer of that size for every page."""
+    first = max(expected, 0) + 1
+    if first >= limit:
+        return file.read(limit)
+    rest = file.read(first)
+    if len(rest) < first:
+        return rest
+    return rest + file.read(limit - first)
 
 
 def _refuse_binary(head: bytes) -> None:

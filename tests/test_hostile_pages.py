@@ -203,6 +203,28 @@ def test_a_page_growing_past_the_limit_while_read_is_never_held_whole(
     assert peak < 3 * MB
 
 
+@pytest.mark.parametrize("stat_size", [0, 100, 8_192, 9_000, 20_000, 40_000])
+@pytest.mark.parametrize("real_size", [10, 8_192, 8_193, 20_000])
+def test_a_page_is_read_whole_whatever_size_its_stat_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stat_size: int, real_size: int
+) -> None:
+    """The rest of a page is asked for by its size: one that grew (or shrank)
+    since is still read whole, up to the limit."""
+    page = tmp_path / "page.txt"
+    content = (b"Caption\n" + b"words and more words " * 2000)[:real_size]
+    page.write_bytes(content)
+    real_stat = os.stat
+
+    def stat_of_another_moment(path: str) -> os.stat_result:
+        status = real_stat(path)
+        return os.stat_result((*status[:6], stat_size, *status[7:]))
+
+    monkeypatch.setattr("indexer.pages.os.stat", stat_of_another_moment)
+    assert read_page(str(page)).text == content.decode()
+    with pytest.raises(indexer.pages.UnreadablePage, match="too large"):
+        read_page(str(page), max_bytes=real_size - 1)
+
+
 def test_a_dump_line_over_the_limit_is_skipped_and_never_held_whole(tmp_path: Path) -> None:
     dump = tmp_path / "pages.jsonl"
     long_text = "Caption\n" + "text " * (4 * MB)  # 20 MB
