@@ -147,9 +147,12 @@ def _term_cache() -> Callable[[str], str | None]:
 
 _INDEXING_TERMS: dict[str, str | None] = {}
 """Terms of the words indexing met, up to :data:`STEMS_CACHED` (then met afresh)."""
-_ASCII_COMPOUND = re.compile(r"[\w*]+(?:\.?[\w*]+)*(?:-[\w*]+(?:\.?[\w*]+)*)*", re.ASCII)
+_ASCII_COMPOUND = re.compile(r"[\w*]++(?:[.-][\w*]++)*+", re.ASCII)
 """:func:`indexer.words.compound` on ASCII text, which has no marks: a simpler
-pattern, and lower case makes no difference to it."""
+pattern, and lower case makes no difference to it. Runs of word characters
+joined by single dots or hyphens, the tokens that the pattern with a dot and
+a hyphen group apart cut; matched possessively (a run is never given back),
+where nested quantifiers retried the end of every word."""
 
 
 def indexed_positions(text: str) -> dict[str, list[int]]:

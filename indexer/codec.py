@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import hashlib
 import itertools
 import operator
 import os
@@ -46,6 +47,7 @@ from whoosh.codec.whoosh3 import (
 )
 from whoosh.columns import VarBytesColumn
 from whoosh.filedb.compound import SubFile
+from whoosh.filedb.filetables import md5_hash
 from whoosh.formats import Positions, tokens
 from whoosh.matching import ReadTooFar
 from whoosh.reading import CorruptIndexError, TermNotFound
@@ -72,6 +74,10 @@ field length (Whoosh's one-byte codes). Whoosh pickles these."""
 _LENGTH_SIZE = 4
 _HIGH_BYTES = bytes(range(0x80, 0x100))
 _ONE_BYTE = [bytes((number,)) for number in range(0x80)]
+_TWO_BYTES: list[bytes | None] = [None] * 0x4000
+"""The value of a single position from 128 to 16,383 (two bytes), by position,
+kept once made: the commonest value of a document's words (a word once, past
+its 128th word), where making a bytes object each time was half of encoding."""
 
 
 class CompactPositions(Positions):  # type: ignore[misc]
@@ -104,8 +110,11 @@ class CompactPositions(Positions):  # type: ignore[misc]
             position = poslist[0]
             if position < 0x80:
                 return _ONE_BYTE[position]
-            if position < 0x4000:
-                return bytes(((position & 0x7F) | 0x80, position >> 7))
+            if position < 0x4000:  # two bytes, made once for each position
+                value = _TWO_BYTES[position]
+                if value is None:
+                    value = _TWO_BYTES[position] = bytes(((position & 0x7F) | 0x80, position >> 7))
+                return value
         encoded = bytearray()
         previous = 0
         for position in poslist:
@@ -351,6 +360,28 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             self._minlength = min(known) if known else None
             self._maxlength = max(known, default=0)
 
+    def write_one(
+        self,
+        format_: Any,
+        docnum: int,
+        weight: float,
+        value: bytes,
+        length_codes: bytes | None,
+    ) -> Any:
+        """:meth:`write_columns` of a term in one document (a third to a half of
+        a segment's terms, their postings inlined in the term's entry), without
+        making its columns into arrays and back; ``value`` is empty for a
+        format that stores none."""
+        if self._inlinelimit < 2:
+            lengths = array("I", [len(value)])
+            columns = (array("I", [docnum]), array("f", [weight]), lengths, value)
+            return self.write_columns(format_, *columns, length_codes)
+        code = length_codes[docnum] if length_codes is not None else 0
+        length = LENGTH_OF_CODE[code] if code else None
+        terminfo = W3TermInfo(weight, 1, length, length or 0, max(0, weight), docnum, docnum)
+        terminfo.set_inlined((docnum,), (weight,), (value,))
+        return terminfo
+
     def write_columns(
         self,
         format_: Any,
@@ -382,7 +413,7 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             data = _encoded(format_, ids, weights, value_lengths, values)
             block = self._framed(data, count, ids[-1], heaviest, shortest, longest, last=True)
             self._postfile.write(WHOOSH3_HEADER_MAGIC + block)
-            terminfo.set_extent(start, self._postfile.tell() - start)
+            terminfo.set_extent(start, len(WHOOSH3_HEADER_MAGIC) + len(block))
             return terminfo
         # Several blocks: each added to the term's info by Whoosh's add_block.
         self.start_postings(format_, W3TermInfo())
@@ -506,7 +537,40 @@ class NewsdexFieldWriter(W3FieldWriter):  # type: ignore[misc]
         terminfo = self._postwriter.write_columns(
             self._format, ids, weights, value_lengths, values, length_codes
         )
-        self._tindex.add(pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+        add_table_entry(self._tindex, pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+
+    def add_term_in_one(
+        self, btext: bytes, docnum: int, weight: float, value: bytes, length_codes: bytes | None
+    ) -> None:
+        """:meth:`add_term` of a term in one document (see
+        :meth:`NewsdexPostingsWriter.write_one`)."""
+        terminfo = self._postwriter.write_one(self._format, docnum, weight, value, length_codes)
+        add_table_entry(self._tindex, pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+
+
+def add_table_entry(table: Any, key: bytes, value: bytes) -> None:
+    """Whoosh's ``OrderedHashWriter.add`` (a term's entry in the term
+    dictionary), the same bytes and table: one write of the entry, and MD5's
+    low 32 bits read from its digest, where Whoosh makes five calls through
+    its file wrapper and parses the digest's hexadecimal form: a commit adds
+    an entry for every term of the segment."""
+    if table.hashfn is not md5_hash:
+        table.add(key, value)
+        return
+    if key <= table.lastkey:
+        raise ValueError(f"Keys must increase: {table.lastkey!r}..{key!r}")
+    file = table.dbfile.raw_file()
+    position = file.tell()
+    table.index.append(position)
+    file.write(_LENGTHS.pack(len(key), len(value)) + key + value)
+    keyhash = _md5_low_word(key)
+    table.buckets[keyhash & 255].append((keyhash, position))
+    table.lastkey = key
+
+
+def _md5_low_word(key: bytes) -> int:
+    """Whoosh's ``md5_hash``: the low 32 bits of the key's MD5 (its digest's last 4 bytes)."""
+    return int.from_bytes(hashlib.md5(key, usedforsecurity=False).digest()[12:], "big")
 
 
 class PostingBlocks:

@@ -11,12 +11,12 @@ import gzip
 import hashlib
 import json
 import os
-import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from indexer.limits import MAX_PAGE_BYTES
 from indexer.report import Skipped
@@ -30,7 +30,8 @@ _BINARY_SNIFF_BYTES = 8192
 _MOSTLY = 0.25
 """A page with more than this share of control characters, or of bytes that
 are not UTF-8, is not text (a Latin-1 page has a few per cent)."""
-_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F])
+"""Control characters that text does not hold (tabs, newlines, form feeds do)."""
 _SKIP_CHUNK_BYTES = 1024 * 1024
 
 
@@ -161,13 +162,28 @@ def read_page(path: str, max_bytes: int = MAX_PAGE_BYTES) -> Page:
         with open(path, "rb") as file:
             head = file.read(min(_BINARY_SNIFF_BYTES, max_bytes + 1))
             _refuse_binary(head)
-            raw = head + file.read(max_bytes + 1 - len(head))
+            raw = head + _read_rest(file, max_bytes + 1 - len(head), size - len(head))
     except OSError as error:
         raise UnreadablePage(f"unreadable: {error.strerror or error}") from error
     if len(raw) > max_bytes:
         raise UnreadablePage(f"too large (over {max_bytes:,} bytes, the limit)")
-    text, warnings = decode_page(raw)
+    # The head was sniffed already: the first bytes decode_page would sniff.
+    text, warnings = _decoded(raw)
     return Page(path, text, digest_of(raw), warnings)
+
+
+def _read_rest(file: BinaryIO, limit: int, expected: int) -> bytes:
+    """Up to ``limit`` more bytes of a file that its size said has ``expected``
+    more: asked for those and one more, which tells whether it grew since;
+    only a file that grew is read on, up to the limit. Asking for the limit
+    itself (50 MB) made a buffer of that size for every page."""
+    first = max(expected, 0) + 1
+    if first >= limit:
+        return file.read(limit)
+    rest = file.read(first)
+    if len(rest) < first:
+        return rest
+    return rest + file.read(limit - first)
 
 
 def _refuse_binary(head: bytes) -> None:
@@ -176,10 +192,13 @@ def _refuse_binary(head: bytes) -> None:
     The test git and grep use (text has no NUL byte), and one for binary
     data without NULs: text is not mostly control characters.
     """
-    if b"\x00" in head[:_BINARY_SNIFF_BYTES]:
+    sniffed = head[:_BINARY_SNIFF_BYTES]
+    if b"\x00" in sniffed:
         raise UnreadablePage("binary")
-    sniffed = head[:_BINARY_SNIFF_BYTES].decode("latin-1")
-    if len(_CONTROL_CHARACTERS.findall(sniffed)) > _MOSTLY * len(sniffed):
+    # Counted as the bytes deleting them leaves out: one C call, where a
+    # regular expression made a list of them.
+    controls = len(sniffed) - len(sniffed.translate(None, _CONTROL_BYTES))
+    if controls > _MOSTLY * len(sniffed):
         raise UnreadablePage("binary")
 
 
@@ -190,9 +209,14 @@ def decode_page(raw: bytes) -> tuple[str, tuple[str, ...]]:
     a warning: losing a whole page to one bad byte would be worse. A page
     that is mostly such bytes is not UTF-8 text at all and is skipped.
     """
-    if not raw.strip():
+    _refuse_binary(raw)  # no whitespace byte is a control character: either order
+    return _decoded(raw)
+
+
+def _decoded(raw: bytes) -> tuple[str, tuple[str, ...]]:
+    """:func:`decode_page` of a page whose first bytes were sniffed already."""
+    if not raw or raw.isspace():
         raise UnreadablePage("empty")
-    _refuse_binary(raw)
     try:
         return raw.decode("utf-8"), ()
     except UnicodeDecodeError:

@@ -43,6 +43,8 @@ _RUN_ENTRY = struct.Struct("<HIII")
 """A term in a run file: its field's number, the lengths of its text, records and values."""
 _TERM_OVERHEAD = 240
 """Bytes a new term takes beyond its text: the tuple, its two bytearrays, the dict slot."""
+_WORD_OVERHEAD = 100
+"""Bytes a term's entry by its word (:meth:`PostingsPool.add_terms`) takes: a dict slot."""
 
 TermPostings = tuple[bytes | bytearray, bytes | bytearray]
 """One term's postings: their records (:data:`_POSTING` each), then their values."""
@@ -68,6 +70,12 @@ class PostingsPool:
         self._runs: list[IO[bytes]] = []
         self._last_field = ""
         self._last_terms: dict[bytes, tuple[bytearray, bytearray]] = {}
+        self._words: dict[str, dict[str, tuple[bytearray, bytearray]]] = {}
+        """The postings of each field's terms again, by the term as a word (str):
+        :meth:`add_terms` is given words, whose hashes Python keeps, where a
+        term's bytes are made, and hashed, anew for each posting."""
+        self._last_words_field = ""
+        self._last_words: dict[str, tuple[bytearray, bytearray]] = {}
 
     def add(self, posting: Posting) -> None:
         fieldname, text, docnum, weight, value = posting
@@ -98,19 +106,19 @@ class PostingsPool:
         """One document's words in one field, each with its positions: a posting
         each, as :meth:`add` would take them one at a time (the word's count as
         its weight, its positions encoded by ``encode`` as its value)."""
-        if fieldname != self._last_field or not self._last_terms:
-            self._last_terms = self._terms.setdefault(fieldname, {})
-            self._last_field = fieldname
+        if fieldname != self._last_words_field or not self._last_words:
+            self._last_words = self._words.setdefault(fieldname, {})
+            self._last_words_field = fieldname
             self.fieldnames.add(fieldname)
-        by_text, pack = self._last_terms, _POSTING.pack
+        by_word, pack = self._last_words, _POSTING.pack
         size = self._size
         for word, places in positions.items():
-            text = word.encode()
-            value = encode(places)
-            postings = by_text.get(text)
+            postings = by_word.get(word)
             if postings is None:
-                postings = by_text[text] = (bytearray(), bytearray())
-                size += _TERM_OVERHEAD + len(text)
+                self._size = size
+                postings = by_word[word] = self._term_postings(fieldname, word.encode())
+                size = self._size
+            value = encode(places)
             records, values = postings
             records += pack(docnum, len(places), len(value))
             values += value
@@ -118,6 +126,19 @@ class PostingsPool:
         self._size = size
         if size * _GROWTH > self.limit_bytes:
             self._spill()
+
+    def _term_postings(self, fieldname: str, text: bytes) -> tuple[bytearray, bytearray]:
+        """A term's postings, new (and empty) if the pool has none of it yet."""
+        if fieldname != self._last_field or not self._last_terms:
+            self._last_terms = self._terms.setdefault(fieldname, {})
+            self._last_field = fieldname
+            self.fieldnames.add(fieldname)
+        postings = self._last_terms.get(text)
+        if postings is None:
+            postings = self._last_terms[text] = (bytearray(), bytearray())
+            self._size += _TERM_OVERHEAD + len(text)
+        self._size += _WORD_OVERHEAD
+        return postings
 
     @property
     def run_count(self) -> int:
@@ -140,6 +161,8 @@ class PostingsPool:
         """Drop what the pool holds, in memory and on disk."""
         self._terms = {}
         self._last_terms = {}
+        self._words = {}
+        self._last_words = {}
         self._size = 0
         for run in self._runs:
             run.close()
@@ -147,6 +170,7 @@ class PostingsPool:
 
     def _sorted_terms(self) -> Iterator[tuple[str, bytes, TermPostings]]:
         terms, self._terms, self._last_terms, self._size = self._terms, {}, {}, 0
+        self._words, self._last_words = {}, {}
         for fieldname in sorted(terms):
             by_text = terms.pop(fieldname)
             for text in sorted(by_text):
@@ -195,6 +219,16 @@ class PostingsPool:
                     yield fieldname, text, (records, b"".join(values for _, values in parts))
         finally:
             self.cleanup()
+
+
+def one_posting(postings: TermPostings) -> tuple[int, float, bytes] | None:
+    """The document, weight and value (empty: none) of a term's only posting;
+    ``None`` if it has more than one."""
+    records, values = postings
+    if len(records) != _POSTING_SIZE:
+        return None
+    docnum, weight, length = _POSTING.unpack(records)
+    return docnum, weight, bytes(values[:length])
 
 
 def posting_columns(records: bytes | bytearray) -> tuple[array[int], array[float], array[int]]:

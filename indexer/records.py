@@ -90,13 +90,25 @@ class Headline(_SeenOnPages):
         if self.published.tzinfo is None:
             raise ValueError("Headline.published must be timezone-aware (UTC)")
         if not self.id:
-            stamp = self.published.strftime("%Y-%m-%dT%H:%M")
-            object.__setattr__(self, "id", record_id("headline", self.text, stamp))
+            object.__setattr__(
+                self, "id", record_id("headline", self.text, _minute(self.published))
+            )
 
     @property
     def title(self) -> str:
         """A headline is its own title."""
         return self.text
+
+
+def _minute(moment: datetime) -> str:
+    """``moment.strftime("%Y-%m-%dT%H:%M")``, made by formatting its numbers
+    (strftime took most of making a headline's id); a year before 1000 as the
+    platform's strftime writes it (glibc's without leading zeros)."""
+    if moment.year < 1000:
+        return moment.strftime("%Y-%m-%dT%H:%M")
+    return (
+        f"{moment.year}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}"
+    )
 
 
 @dataclass(frozen=True)

@@ -7,18 +7,23 @@ import errno
 import gc
 import queue
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from whoosh import index as whoosh_index
+from whoosh.analysis import IDTokenizer
+from whoosh.fields import DATETIME, ID
+from whoosh.formats import Existence
 from whoosh.multiproc import MpWriter, SubWriterTask
+from whoosh.util.numeric import to_sortable
 from whoosh.writing import SegmentWriter
 
 from indexer.analysis import indexed_positions, is_newsdex_analyzer
 from indexer.codec import CompactPositions
 from indexer.errors import IndexWriteFailed
-from indexer.pool import PostingsPool, posting_columns
+from indexer.pool import PostingsPool, one_posting, posting_columns
 from indexer.processes import end_with_parent
 from indexer.storage import INDEX_NAME
 
@@ -54,13 +59,18 @@ def write_postings(fieldwriter: Any, schema: Any, lengths: Any, pool: PostingsPo
     (:meth:`indexer.codec.NewsdexFieldWriter.add_term`), as Whoosh's
     ``add_postings`` writes them a posting at a time."""
     field = None
-    for fieldname, text, (records, values) in pool.iter_terms():
+    for fieldname, text, postings in pool.iter_terms():
         if fieldname != field:
             if field is not None:
                 fieldwriter.finish_field()
             field = fieldname
             fieldwriter.start_field(fieldname, schema[fieldname])
             codes = lengths.length_codes(fieldname) if lengths is not None else None
+        single = one_posting(postings)
+        if single is not None:
+            fieldwriter.add_term_in_one(text, *single, codes or None)
+            continue
+        records, values = postings
         ids, weights, value_lengths = posting_columns(records)
         fieldwriter.add_term(text, ids, weights, value_lengths, values, codes or None)
     if field is not None:
@@ -99,9 +109,9 @@ def add_pooled_document(writer: Any, fields: dict[str, Any]) -> None:
                     found = indexed_positions(value)
                     pool.add_terms(name, docnum, found, field.format.encode)
                     if field.scorable:
-                        length = sum(len(at) for at in found.values())
+                        length = sum(map(len, found.values()))
                 else:
-                    for text, frequency, weight, encoded in field.index(value):
+                    for text, frequency, weight, encoded in indexed_terms(field, value):
                         if field.scorable:
                             length += frequency
                         pool.add((name, text, docnum, weight, encoded))
@@ -115,6 +125,33 @@ def add_pooled_document(writer: Any, fields: dict[str, Any]) -> None:
     perdocwriter.finish_doc()
     writer._added = True
     writer.docnum += 1
+
+
+IndexedTerm = tuple[bytes, int, float, bytes]
+"""(term, frequency, weight, value), as Whoosh's ``FieldType.index`` gives them."""
+
+
+def indexed_terms(field: Any, value: Any) -> Iterable[IndexedTerm]:
+    """``field.index(value)``, made at once for the fields besides text that
+    every document has: an id (``ID``: the value itself, through a tokenizer,
+    a format's set and two generators in Whoosh) and a date (``DATETIME``:
+    eight terms, each converting the date to a sortable number anew in
+    Whoosh); any other field, or value, as Whoosh makes them."""
+    kind = type(field)
+    if (
+        kind is ID
+        and type(value) is str
+        and type(field.analyzer) is IDTokenizer
+        and type(field.format) is Existence
+    ):
+        return ((value.encode("utf-8"), 1, field.format.field_boost, b""),)
+    if kind is DATETIME and field.shift_step and isinstance(value, datetime):
+        # DATETIME.to_bytes for each shift, the number made once.
+        number = field.prepare_number(field.prepare_datetime(value))
+        number = to_sortable(field.numtype, field.bits, field.signed, number)
+        shifts = range(0, field.bits, field.shift_step)
+        return [(field.sortable_to_bytes(number, shift), 1, 1.0, b"") for shift in shifts]
+    return field.index(value)  # type: ignore[no-any-return]
 
 
 def flush_pooled_segment(writer: Any) -> None:

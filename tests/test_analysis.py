@@ -187,3 +187,18 @@ def test_the_tokenizer_cuts_what_the_compound_pattern_cuts(text: str) -> None:
     # ASCII text is cut with a simpler pattern, any other with the whole one.
     tokens = [token.text for token in analysis.WordTokenizer()(text)]
     assert tokens == compound().findall(text)
+
+
+FORMER_ASCII_COMPOUND = r"[\w*]+(?:\.?[\w*]+)*(?:-[\w*]+(?:\.?[\w*]+)*)*"
+"""The ASCII token pattern before it matched possessively."""
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from([*"aZ7_*.-' \n"]), max_size=40))
+def test_ascii_text_is_cut_as_the_former_ascii_pattern_cut_it(text: str) -> None:
+    import re
+
+    former = re.compile(FORMER_ASCII_COMPOUND, re.ASCII)
+    assert [m.span() for m in analysis._ASCII_COMPOUND.finditer(text)] == [
+        m.span() for m in former.finditer(text)
+    ]

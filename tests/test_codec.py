@@ -401,3 +401,80 @@ def test_pages_and_documents_are_found_as_whoosh_finds_them(tmp_path: Path) -> N
             assert list(pages_of(searcher, absent)) == []
             assert list(record_pages(searcher)(absent)) == []
             assert document_number(searcher, absent) is None
+
+
+class _KeptBytes(io.BytesIO):
+    """A file whose bytes can be read once a writer has closed it."""
+
+    def close(self) -> None:
+        self.kept = self.getvalue()
+        super().close()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.dictionaries(st.binary(min_size=1, max_size=12), st.binary(max_size=80), max_size=60))
+def test_term_entries_are_added_as_whoosh_adds_them(entries: dict[bytes, bytes]) -> None:
+    from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
+
+    from indexer.codec import _md5_low_word, add_table_entry
+
+    files = []
+    for add in (OrderedHashWriter.add, add_table_entry):
+        file = _KeptBytes()
+        table = OrderedHashWriter(StructFile(file))
+        for key in sorted(entries):
+            add(table, key, entries[key])
+        table.close()
+        files.append(file.kept)
+    assert files[0] == files[1]
+    assert all(_md5_low_word(key) == md5_hash(key) for key in entries)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.integers(0, 2000),
+    st.one_of(st.integers(1, 9).map(float), st.floats(0.01, 50)),
+    st.binary(min_size=1, max_size=6),
+    st.sampled_from([CompactPositions(), Existence()]),
+    st.one_of(st.none(), st.integers(0, 255)),
+)
+def test_a_term_in_one_document_is_written_as_its_columns_would_be(
+    docnum: int, weight: float, value: bytes, format_: Any, code: int | None
+) -> None:
+    weight = array("f", [weight])[0]  # as the pool keeps it
+    if format_.fixed_value_size() == 0:
+        value = b""
+    codes = None if code is None else bytes(docnum) + bytes([code])
+    columns = (array("I", [docnum]), array("f", [weight]), array("I", [len(value)]), value)
+    as_columns = written(lambda writer: writer.write_columns(format_, *columns, codes))
+    assert written(lambda writer: writer.write_one(format_, docnum, weight, value, codes)) == (
+        as_columns
+    )
+
+
+def test_a_term_in_one_document_is_given_back_by_the_pool_as_one_posting() -> None:
+    from indexer.pool import PostingsPool, one_posting
+
+    pool = PostingsPool(None, 1 << 20)
+    pool.add(("body", b"once", 7, 2.0, b"\x03\x01"))
+    pool.add(("body", b"twice", 7, 1.0, b"\x05"))
+    pool.add(("body", b"twice", 9, 1.0, b"\x06"))
+    pool.add(("id", b"x", 9, 1.0, None))
+    found = {(field, text): one_posting(postings) for field, text, postings in pool.iter_terms()}
+    assert found == {
+        ("body", b"once"): (7, 2.0, b"\x03\x01"),
+        ("body", b"twice"): None,
+        ("id", b"x"): (9, 1.0, b""),
+    }
+
+
+def test_a_single_position_is_encoded_as_its_varint_first_time_and_after() -> None:
+    from indexer.codec import _append_varint
+
+    format_ = CompactPositions()
+    for _ in range(2):  # the two-byte values are kept once made
+        for position in range(0x4000 + 300):
+            varint = bytearray()
+            _append_varint(varint, position)
+            assert format_.encode([position]) == bytes(varint)
+            assert format_.decode_positions(format_.encode([position])) == [position]

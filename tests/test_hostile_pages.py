@@ -98,6 +98,35 @@ def test_a_dumped_page_with_a_nul_character_is_skipped_as_binary(
     assert [skip.reason for skip in report.skipped] == ["binary"]
 
 
+@settings(max_examples=300, deadline=None)
+@given(head=st.binary(max_size=300), rest=st.sampled_from([b"", b"text\n" * 2000]))
+def test_a_page_file_is_refused_or_read_as_its_bytes_sniffed_whole_would_be(
+    head: bytes, rest: bytes, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """read_page sniffs the first 8 KB once, counting control bytes with one
+    translate: the same verdict as the regular expression over the Latin-1
+    text it replaced, and as decode_page on the whole page."""
+    import re
+
+    from indexer.pages import UnreadablePage, decode_page
+
+    raw = head + rest
+    sniffed = raw[:8192]
+    controls = len(re.findall("[\x00-\x08\x0e-\x1f\x7f]", sniffed.decode("latin-1")))
+    binary = b"\x00" in sniffed or controls > 0.25 * len(sniffed)
+    path = tmp_path_factory.mktemp("page") / "page.txt"
+    path.write_bytes(raw)
+    outcomes = []
+    for read in (lambda: read_page(str(path)), lambda: decode_page(raw)):
+        try:
+            page = read()
+            outcomes.append(page.text if hasattr(page, "text") else page[0])
+        except UnreadablePage as reason:
+            outcomes.append(str(reason))
+    assert outcomes[0] == outcomes[1]
+    assert (outcomes[0] == "binary") == binary
+
+
 def test_invalid_utf8_is_replaced_and_the_page_kept_with_a_warning(
     tmp_path: Path, private_index: Path
 ) -> None:
@@ -172,6 +201,28 @@ def test_a_page_growing_past_the_limit_while_read_is_never_held_whole(
     finally:
         tracemalloc.stop()
     assert peak < 3 * MB
+
+
+@pytest.mark.parametrize("stat_size", [0, 100, 8_192, 9_000, 20_000, 40_000])
+@pytest.mark.parametrize("real_size", [10, 8_192, 8_193, 20_000])
+def test_a_page_is_read_whole_whatever_size_its_stat_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stat_size: int, real_size: int
+) -> None:
+    """The rest of a page is asked for by its size: one that grew (or shrank)
+    since is still read whole, up to the limit."""
+    page = tmp_path / "page.txt"
+    content = (b"Caption\n" + b"words and more words " * 2000)[:real_size]
+    page.write_bytes(content)
+    real_stat = os.stat
+
+    def stat_of_another_moment(path: str) -> os.stat_result:
+        status = real_stat(path)
+        return os.stat_result((*status[:6], stat_size, *status[7:]))
+
+    monkeypatch.setattr("indexer.pages.os.stat", stat_of_another_moment)
+    assert read_page(str(page)).text == content.decode()
+    with pytest.raises(indexer.pages.UnreadablePage, match="too large"):
+        read_page(str(page), max_bytes=real_size - 1)
 
 
 def test_a_dump_line_over_the_limit_is_skipped_and_never_held_whole(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,56 @@ def segment_files(index: Path) -> dict[str, bytes]:
         files.close()
     assert set(found) == {"trm", "pst"}
     return found
+
+
+WORDS = st.text(alphabet="abcé\u0627-", min_size=1, max_size=4)
+# One document's fields, each word with its positions, and whether a field's
+# postings come one by one (add) or a field's words at once (add_terms).
+FIELD_WORDS = st.dictionaries(
+    WORDS, st.lists(st.integers(0, 300), min_size=1, max_size=4, unique=True).map(sorted)
+)
+TERMS_DOCUMENT = st.lists(st.tuples(FIELDS, st.booleans(), FIELD_WORDS), max_size=4)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(TERMS_DOCUMENT, max_size=25), st.sampled_from([1, 700, 1 << 30]))
+def test_words_pooled_at_once_give_back_the_postings_given_one_by_one(
+    documents: list[list[tuple[str, bool, dict[str, list[int]]]]], limit_bytes: int
+) -> None:
+    """add_terms keeps a term's postings by its word as well as by its bytes: a
+    term given both ways, spilled or not, keeps its postings in document order."""
+    from indexer.codec import CompactPositions
+
+    encode = CompactPositions().encode
+    at_once, one_by_one = PostingsPool(None, limit_bytes), PostingsPool(None, 1 << 30)
+    for docnum, fields in enumerate(documents):
+        for field, whole, positions in fields:
+            if whole:
+                at_once.add_terms(field, docnum, positions, encode)
+            else:
+                for word, places in positions.items():
+                    at_once.add((field, word.encode(), docnum, len(places), encode(places)))
+            for word, places in positions.items():
+                one_by_one.add((field, word.encode(), docnum, len(places), encode(places)))
+    assert list(at_once.iter_postings()) == list(one_by_one.iter_postings())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(max_size=30),
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)),
+)
+def test_ids_and_dates_are_indexed_as_whoosh_indexes_them(text: str, moment: datetime) -> None:
+    from indexer.storage import build_schema
+    from indexer.writers import indexed_terms
+
+    schema = build_schema()
+    values = {"id": text, "kind": text, "page_site": text, "published": moment, "site": text}
+    for name, value in values.items():
+        try:
+            expected = sorted(schema[name].index(value))
+        except UnicodeEncodeError:  # a lone surrogate: neither can index it
+            with pytest.raises(UnicodeEncodeError):
+                list(indexed_terms(schema[name], value))
+            continue
+        assert sorted(indexed_terms(schema[name], value)) == expected

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer.records import Source, SplitPage
+from indexer.records import Headline, Source, SplitPage
 from indexer.segment import (
     BOILERPLATE_PHRASES,
     MAX_TITLE_CHARACTERS,
@@ -665,3 +665,12 @@ def test_a_title_of_reasonable_length_is_the_whole_first_line() -> None:
     split = split_page(page(line.strip(), "Body."))
     assert split.article is not None
     assert (split.article.title, split.article.paragraphs) == (line.strip(), ("Body.",))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.datetimes(timezones=st.just(UTC)), st.text(max_size=20))
+def test_a_headline_id_names_its_minute_as_strftime_writes_it(moment: datetime, text: str) -> None:
+    from indexer.records import record_id
+
+    stamp = moment.strftime("%Y-%m-%dT%H:%M")
+    assert Headline(text, moment).id == record_id("headline", text, stamp)
