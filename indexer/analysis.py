@@ -50,7 +50,14 @@ from whoosh.lang.porter import (  # the tables and patterns of Whoosh's Porter s
     _step5,
 )
 
-from indexer.words import COMPOUND_PATTERN, HYPHEN, arabic_term, compound, is_arabic
+from indexer.words import (
+    COMPOUND_PATTERN,
+    HYPHEN,
+    POSSESSIVE_WORKS,
+    arabic_term,
+    compound,
+    is_arabic,
+)
 
 STEMS_CACHED = 50000
 """Stems each filter remembers, per script: Whoosh's ``StemFilter`` default."""
@@ -147,12 +154,16 @@ def _term_cache() -> Callable[[str], str | None]:
 
 _INDEXING_TERMS: dict[str, str | None] = {}
 """Terms of the words indexing met, up to :data:`STEMS_CACHED` (then met afresh)."""
-_ASCII_COMPOUND = re.compile(r"[\w*]++(?:[.-][\w*]++)*+", re.ASCII)
+_ASCII_COMPOUND = re.compile(
+    r"[\w*]++(?:[.-][\w*]++)*+" if POSSESSIVE_WORKS else r"(?>[\w*]+)(?>(?:[.-](?>[\w*]+))*)",
+    re.ASCII,
+)
 """:func:`indexer.words.compound` on ASCII text, which has no marks: a simpler
 pattern, and lower case makes no difference to it. Runs of word characters
 joined by single dots or hyphens, the tokens that the pattern with a dot and
-a hyphen group apart cut; matched possessively (a run is never given back),
-where nested quantifiers retried the end of every word."""
+a hyphen group apart cut; a run is never given back,
+where nested quantifiers retried the end of every word (possessive where
+:data:`indexer.words.POSSESSIVE_WORKS`, else atomic groups)."""
 
 
 def indexed_positions(text: str) -> dict[str, list[int]]:

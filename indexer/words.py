@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
+import sys
 import unicodedata
 from typing import Any
 
@@ -122,6 +123,12 @@ _ASTRAL_MARKS = _class_body([r for r in _RANGES if r[0] >= 0x10000])
 MARKS = _BMP_MARKS + _ASTRAL_MARKS
 """The combining marks, as the body of a regular expression's character class."""
 
+POSSESSIVE_WORKS = sys.version_info >= (3, 11, 5)
+"""Whether Python's possessive quantifiers match as they should: before 3.11.5
+one holding a lookahead matched too much ("7." was one token; CPython's
+gh-106052 and gh-100061). Atomic groups mean the same and are right there,
+but slower on later Pythons, where possessive quantifiers are fixed."""
+
 _WORD = r"\w\*"
 """Whoosh's word characters: its default tokenizer is ``[\\w\\*]+(\\.?[\\w\\*]+)*``."""
 
@@ -130,11 +137,19 @@ _WORD = r"\w\*"
 # of ranges that Python's regex engine tries one by one; in the runs' own
 # class every space between words would try them all (that made tokenizing
 # English 60% slower), so they are tried only for a character outside the
-# BMP. The quantifiers are possessive (Python 3.11): nothing follows a
-# token, so giving characters back never finds another match.
-_TOKEN_REST = (
-    rf"(?:[{_WORD}{_BMP_MARKS}]++|(?=[\U00010000-\U0010ffff])[{_ASTRAL_MARKS}]++|\.(?=[{_WORD}]))*+"
-)
+# BMP. The runs are never given back (possessive, or atomic groups before
+# Python 3.11.5: see POSSESSIVE_WORKS): nothing follows a token, so giving
+# characters back never finds another match.
+if POSSESSIVE_WORKS:
+    _TOKEN_REST = (
+        rf"(?:[{_WORD}{_BMP_MARKS}]++|(?=[\U00010000-\U0010ffff])[{_ASTRAL_MARKS}]++"
+        rf"|\.(?=[{_WORD}]))*+"
+    )
+else:
+    _TOKEN_REST = (
+        rf"(?>(?:(?>[{_WORD}{_BMP_MARKS}]+)|(?=[\U00010000-\U0010ffff])(?>[{_ASTRAL_MARKS}]+)"
+        rf"|\.(?=[{_WORD}]))*)"
+    )
 _TOKEN = rf"[{_WORD}]{_TOKEN_REST}"
 
 HYPHENS = "-\u2010\u2011"
@@ -176,7 +191,11 @@ def compound() -> re.Pattern[str]:
     return re.compile(COMPOUND_PATTERN)
 
 
-_UNMARKED_REST = re.compile(rf"(?:[{_WORD}]++|\.(?=[{_WORD}]))*+")
+_UNMARKED_REST = re.compile(
+    rf"(?:[{_WORD}]++|\.(?=[{_WORD}]))*+"
+    if POSSESSIVE_WORKS
+    else rf"(?>(?:(?>[{_WORD}]+)|\.(?=[{_WORD}]))*)"
+)
 """:func:`token_rest` without the marks: the same end wherever no mark follows."""
 
 

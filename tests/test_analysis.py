@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ import search
 from indexer import analysis
 from indexer.analysis import porter_stem
 from indexer.records import Article, Source
-from indexer.words import compound
+from indexer.words import HYPHENS, MARKS, compound, token_end
 
 # Step 1b of Porter's paper (Porter 1980, "An algorithm for suffix stripping"):
 # after "ed" or "ing" goes, "at", "bl", "iz" take an "e" back, and a double
@@ -179,6 +180,22 @@ def test_indexing_gives_what_the_analyzer_gives_on_any_mix(pieces: list[str]) ->
 def test_a_query_word_has_the_terms_the_analyzer_gives_in_query_mode(word: str) -> None:
     expected = [token.text for token in analysis.analyzer()(word, mode="query")]
     assert analysis.query_terms(word) == expected
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(st.sampled_from([*"a7_*.- '\u2010", "é", "\u0301", "\U0001d165"]), max_size=24))
+def test_tokens_are_those_of_the_patterns_written_without_runs_kept_whole(text: str) -> None:
+    # Runs are never given back (possessive quantifiers, or atomic groups on
+    # a Python before 3.11.5, whose possessive ones matched "7." whole): the
+    # same tokens as the patterns with plain quantifiers, which backtrack.
+    token = rf"[\w*](?:[\w*{MARKS}]+|\.(?=[\w*]))*"
+    plain = re.compile(rf"{token}(?:[{HYPHENS}]{token})*")
+    assert compound().findall(text) == plain.findall(text)
+    ascii_text = text.encode("ascii", "ignore").decode()
+    ascii_plain = re.compile(r"[\w*]+(?:[.-][\w*]+)*", re.ASCII)
+    assert analysis._ASCII_COMPOUND.findall(ascii_text) == ascii_plain.findall(ascii_text)
+    for found in plain.finditer(text):
+        assert token_end(text, found.start() + 1) >= found.start() + 1
 
 
 @settings(max_examples=300, deadline=None)
