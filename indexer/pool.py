@@ -79,15 +79,7 @@ class PostingsPool:
 
     def add(self, posting: Posting) -> None:
         fieldname, text, docnum, weight, value = posting
-        if fieldname != self._last_field or not self._last_terms:
-            # A document's postings come field by field: one lookup per field.
-            self._last_terms = self._terms.setdefault(fieldname, {})
-            self._last_field = fieldname
-            self.fieldnames.add(fieldname)
-        postings = self._last_terms.get(text)
-        if postings is None:
-            postings = self._last_terms[text] = (bytearray(), bytearray())
-            self._size += _TERM_OVERHEAD + len(text)
+        postings = self._postings_of(fieldname, text)
         value = value or b""
         records, values = postings
         records += _POSTING.pack(docnum, weight, len(value))
@@ -128,8 +120,15 @@ class PostingsPool:
             self._spill()
 
     def _term_postings(self, fieldname: str, text: bytes) -> tuple[bytearray, bytearray]:
+        """A word's postings (a term's, kept by the word too: its overhead counted)."""
+        postings = self._postings_of(fieldname, text)
+        self._size += _WORD_OVERHEAD
+        return postings
+
+    def _postings_of(self, fieldname: str, text: bytes) -> tuple[bytearray, bytearray]:
         """A term's postings, new (and empty) if the pool has none of it yet."""
         if fieldname != self._last_field or not self._last_terms:
+            # A document's postings come field by field: one lookup per field.
             self._last_terms = self._terms.setdefault(fieldname, {})
             self._last_field = fieldname
             self.fieldnames.add(fieldname)
@@ -137,7 +136,6 @@ class PostingsPool:
         if postings is None:
             postings = self._last_terms[text] = (bytearray(), bytearray())
             self._size += _TERM_OVERHEAD + len(text)
-        self._size += _WORD_OVERHEAD
         return postings
 
     @property

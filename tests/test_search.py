@@ -322,13 +322,18 @@ QUERY_WORDS = [
 ]
 
 
-@settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
+# Plain-word queries of the words above and of the seed page, and a kind to search.
+plain_queries = given(
     st.lists(st.sampled_from(QUERY_WORDS + WORDS_OF_TEXT), min_size=1, max_size=4),
     st.sampled_from([None, "all", "article", "headline", "footer"]),
 )
+on_the_seed = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+
+
+@on_the_seed
+@plain_queries
 def test_plain_words_make_the_query_whoosh_parser_makes(
     open_seeded: search.Index, words: list[str], kind: str | None
 ) -> None:
@@ -339,13 +344,8 @@ def test_plain_words_make_the_query_whoosh_parser_makes(
         assert (fast, str(fast)) == (parsed, str(parsed))
 
 
-@settings(
-    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
-@given(
-    st.lists(st.sampled_from(QUERY_WORDS + WORDS_OF_TEXT), min_size=1, max_size=4),
-    st.sampled_from([None, "all", "article", "headline", "footer"]),
-)
+@on_the_seed
+@plain_queries
 def test_parsing_plain_words_gives_what_the_parser_and_its_checks_give(
     open_seeded: search.Index, words: list[str], kind: str | None
 ) -> None:
