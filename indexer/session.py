@@ -30,6 +30,7 @@ from indexer.storage import (
     document_number,
     document_to_page,
     joined_sites,
+    mark_current_format,
     page_document_id,
     page_documents,
     page_to_document,
@@ -116,6 +117,7 @@ class IndexSession:
             # Only now, with the lock held, is what the index holds read: a
             # run that waited for another sees what that one committed.
             remove_leftovers(self._index)
+            mark_current_format(self.directory)  # before this run writes a segment
             self._writer = self._open_writer()
         except OSError as error:
             self._lock.release()

@@ -38,8 +38,14 @@ from indexer.errors import IndexDamaged, IndexNotFound, NotAnIndex
 from indexer.records import Article, Footer, Headline, Kind, Record, Source
 from indexer.version import __version__
 
-FORMAT_VERSION = 9
-"""Bump when the schema or the stored layout changes: old indexes must be rebuilt."""
+FORMAT_VERSION = 10
+"""Bump when the schema or the stored layout changes: old indexes must be
+rebuilt, unless this version reads them too (:data:`READABLE_FORMATS`)."""
+READABLE_FORMATS = (9, FORMAT_VERSION)
+"""Formats searched and written as they are. Format 9 differs only in its
+stored fields' compression (zlib where 10 has zstd), which is read either
+way; a run that writes to such an index marks it format 10 first, so that
+an older newsdex refuses it rather than misreads what the run adds."""
 
 MARKER_FILE = "newsdex.json"
 INDEX_NAME = "MAIN"
@@ -472,12 +478,20 @@ def check_marker(directory: Path) -> None:
         version = json.loads(marker.read_text(encoding="utf-8"))["format"]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise NotAnIndex(f"{marker} is damaged: {error}") from error
-    if version != FORMAT_VERSION:
+    if version not in READABLE_FORMATS:
+        known = " and ".join(map(str, READABLE_FORMATS))
         raise NotAnIndex(
-            f"the index at {directory} has format {version}; "
-            f"this newsdex reads format {FORMAT_VERSION}",
+            f"the index at {directory} has format {version}; this newsdex reads formats {known}",
             hint="rebuild it with `newsdex index --rebuild PATH...`",
         )
+
+
+def mark_current_format(directory: Path) -> None:
+    """Mark an index of an older readable format as :data:`FORMAT_VERSION`
+    before a run writes to it (see :data:`READABLE_FORMATS`)."""
+    marker = directory / MARKER_FILE
+    if json.loads(marker.read_text(encoding="utf-8"))["format"] != FORMAT_VERSION:
+        write_marker(directory)
 
 
 def write_marker(directory: Path) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import itertools
+import zlib
 from array import array
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import zstandard
 from helpers import index_numbered_pages, write_page
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,10 +25,13 @@ import indexer
 import search
 from indexer.codec import (
     LENGTH_OF_CODE,
+    STORED_COLUMN,
+    STORED_LEVEL,
     CompactPositions,
     NewsdexCodec,
     _VarBytesValues,
     decode_block,
+    decompress_stored,
     encode_block,
 )
 from indexer.storage import (
@@ -261,10 +266,27 @@ def test_stored_fields_are_what_whoosh_reads(tmp_path: Path) -> None:
         with search.open_index(mmap=mmap) as index:
             for leaf, _ in index._searcher.reader().leaf_readers():
                 perdoc = leaf._perdoc
+                whoosh_column = perdoc._cached_reader("_stored", STORED_COLUMN)
                 for number in range(leaf.doc_count_all()):
-                    expected = W3PerDocReader.stored_fields(perdoc, number)
+                    expected = whoosh_column[number]
                     assert expected
                     assert perdoc.stored_fields(number) == expected
+
+
+def test_stored_fields_are_compressed_with_zstd(tmp_path: Path) -> None:
+    index_numbered_pages(tmp_path / "pages", 5, lambda n: f"Caption {n}\n\nBody {n}.\n")
+    with search.open_index() as index:
+        for leaf, _ in index._searcher.reader().leaf_readers():
+            raw = leaf._perdoc._cached_reader("_stored", VarBytesColumn())
+            values = [raw[number] for number in range(leaf.doc_count_all())]
+            assert values and all(value.startswith(b"\x28\xb5\x2f\xfd") for value in values)
+
+
+@given(st.binary(max_size=5000))
+def test_stored_bytes_come_back_from_zstd_and_from_zlib(data: bytes) -> None:
+    # Format 9's stored fields are zlib's (Whoosh's level 3); format 10's zstd's.
+    assert decompress_stored(zstandard.ZstdCompressor(level=STORED_LEVEL).compress(data)) == data
+    assert decompress_stored(zlib.compress(data, 3)) == data
 
 
 def test_byte_columns_give_what_whoosh_reads(tmp_path: Path) -> None:

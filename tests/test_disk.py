@@ -25,9 +25,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from helpers import PROJECT_ROOT, SEEDS
+from helpers import PROJECT_ROOT, SEEDS, write_page
+from whoosh.codec import whoosh3
+from whoosh.columns import VarBytesColumn
 
 import indexer
+import indexer.codec
 import search
 from benchmarks.generate import write_pages
 from indexer.session import IndexSession
@@ -460,6 +463,52 @@ def test_an_index_whose_marker_is_unknown_or_damaged_is_refused_before_a_pickle_
         search.open_index(seeded_index)
     with pytest.raises(indexer.NotAnIndex, match=message):
         indexer.index_paths([SEEDS], index=seeded_index)
+
+
+def index_of_format_9(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An index of the seed page as format 9 wrote it: stored fields compressed with zlib."""
+    with monkeypatch.context() as patched:
+        patched.setattr(indexer.codec, "STORED_COLUMN", whoosh3.STORED_COLUMN)
+        indexer.index_paths([SEEDS], index=folder)
+    (folder / MARKER_FILE).write_text(json.dumps({"format": 9}))
+    return folder
+
+
+def stored_compressions(index: Path) -> set[str]:
+    """How the index's stored fields are compressed: "zstd", "zlib" or both."""
+    with search.open_index(index) as opened:
+        found = set()
+        for leaf, _ in opened._searcher.reader().leaf_readers():
+            raw = leaf._perdoc._cached_reader("_stored", VarBytesColumn())
+            for number in range(leaf.doc_count_all()):
+                found.add("zstd" if raw[number].startswith(b"\x28\xb5\x2f\xfd") else "zlib")
+        return found
+
+
+def test_an_index_of_format_9_is_searched_as_it_is(
+    tmp_path: Path, seeded_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = index_of_format_9(tmp_path / "old", monkeypatch)
+    assert stored_compressions(old) == {"zlib"}
+    assert snapshot(old) == snapshot(seeded_index)
+    with search.open_index(old) as opened:
+        assert opened.search("Assad").hits[0].snippet.text
+    assert json.loads((old / MARKER_FILE).read_text())["format"] == 9
+
+
+def test_a_run_that_writes_to_a_format_9_index_marks_it_format_10(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = index_of_format_9(tmp_path / "old", monkeypatch)
+    before = snapshot(old)
+    write_page(tmp_path / "more", "new.txt", "Zebras at the zoo\n\nZebras were counted.\n")
+    indexer.index_paths([SEEDS, tmp_path / "more"], index=old)
+    assert json.loads((old / MARKER_FILE).read_text())["format"] == FORMAT_VERSION == 10
+    assert stored_compressions(old) == {"zlib", "zstd"}
+    hits, headlines, pages = snapshot(old)
+    assert (hits, headlines, pages) == (before[0], before[1], before[2] + 1)
+    with search.open_index(old) as opened:
+        assert [hit.title for hit in opened.search("zebras").hits] == ["Zebras at the zoo"]
 
 
 def test_an_index_of_an_unknown_format_is_rebuilt_when_asked(seeded_index: Path) -> None:
