@@ -24,11 +24,14 @@ from whoosh.formats import Existence
 import indexer
 import search
 from indexer.codec import (
+    BLOCK_LEVEL,
+    BLOCK_ZSTD,
     LENGTH_OF_CODE,
     STORED_COLUMN,
     STORED_LEVEL,
     CompactPositions,
     NewsdexCodec,
+    _block_data,
     _VarBytesValues,
     decode_block,
     decompress_stored,
@@ -287,6 +290,27 @@ def test_stored_bytes_come_back_from_zstd_and_from_zlib(data: bytes) -> None:
     # Format 9's stored fields are zlib's (Whoosh's level 3); format 10's zstd's.
     assert decompress_stored(zstandard.ZstdCompressor(level=STORED_LEVEL).compress(data)) == data
     assert decompress_stored(zlib.compress(data, 3)) == data
+
+
+@given(st.binary(max_size=2000))
+def test_block_data_comes_back_from_zstd_and_from_zlib(data: bytes) -> None:
+    # A block's info says how its data was compressed: zstd, a zlib level, or not at all.
+    zstd = zstandard.ZstdCompressor(level=BLOCK_LEVEL).compress(data)
+    assert bytes(_block_data(zstd, BLOCK_ZSTD)) == data
+    assert bytes(_block_data(zlib.compress(data, 3), 3)) == data
+    assert bytes(_block_data(data, 0)) == data
+
+
+def test_posting_blocks_are_compressed_with_zstd(tmp_path: Path) -> None:
+    index_numbered_pages(tmp_path / "pages", 300, lambda n: f"Caption {n}\n\nZebras {n}.\n")
+    with search.open_index() as index:
+        (leaf, _), *_ = index._searcher.reader().leaf_readers()
+        matcher = leaf.postings("body", "zebra")
+        codes = set()  # each block's, as its postings are walked
+        while matcher.is_active():
+            codes.add(matcher._compression)
+            matcher.next()
+        assert codes == {BLOCK_ZSTD}
 
 
 def test_byte_columns_give_what_whoosh_reads(tmp_path: Path) -> None:

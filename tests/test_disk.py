@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ import indexer
 import indexer.codec
 import search
 from benchmarks.generate import write_pages
+from indexer.codec import BLOCK_ZSTD, NewsdexLeafMatcher, NewsdexPostingsWriter
 from indexer.session import IndexSession
 from indexer.storage import FORMAT_VERSION, MARKER_FILE
 from search.cli import cli
@@ -465,50 +467,76 @@ def test_an_index_whose_marker_is_unknown_or_damaged_is_refused_before_a_pickle_
         indexer.index_paths([SEEDS], index=seeded_index)
 
 
-def index_of_format_9(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An index of the seed page as format 9 wrote it: stored fields compressed with zlib."""
+def many_pages(folder: Path, animal: str = "Zebras") -> Path:
+    """Pages enough for posting lists of several compressed blocks."""
+    for number in range(300):
+        text = f"Caption {number}\n\n{animal} and lions {number}.\n"
+        write_page(folder, f"{number:03}.txt", text)
+    return folder
+
+
+def index_of_format_9(folder: Path, pages: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An index of the seed page and ``pages`` as format 9 wrote it: stored
+    fields and posting blocks compressed with zlib (level 3, Whoosh's)."""
     with monkeypatch.context() as patched:
         patched.setattr(indexer.codec, "STORED_COLUMN", whoosh3.STORED_COLUMN)
-        indexer.index_paths([SEEDS], index=folder)
+        patched.setattr(
+            NewsdexPostingsWriter, "_compressed", lambda _, data: (3, zlib.compress(data, 3))
+        )
+        indexer.index_paths([SEEDS, pages], index=folder)
     (folder / MARKER_FILE).write_text(json.dumps({"format": 9}))
     return folder
 
 
-def stored_compressions(index: Path) -> set[str]:
-    """How the index's stored fields are compressed: "zstd", "zlib" or both."""
+def compressions(index: Path) -> set[str]:
+    """How the index's stored fields and posting blocks are compressed, as
+    "stored: zstd", "blocks: zlib" and so on."""
     with search.open_index(index) as opened:
         found = set()
         for leaf, _ in opened._searcher.reader().leaf_readers():
             raw = leaf._perdoc._cached_reader("_stored", VarBytesColumn())
             for number in range(leaf.doc_count_all()):
-                found.add("zstd" if raw[number].startswith(b"\x28\xb5\x2f\xfd") else "zlib")
+                zstd = raw[number].startswith(b"\x28\xb5\x2f\xfd")
+                found.add("stored: zstd" if zstd else "stored: zlib")
+            for field, text in leaf._terms.terms():
+                matcher = leaf.postings(field, text)
+                if isinstance(matcher, NewsdexLeafMatcher) and matcher._compression:
+                    zstd = matcher._compression == BLOCK_ZSTD
+                    found.add("blocks: zstd" if zstd else "blocks: zlib")
         return found
 
 
 def test_an_index_of_format_9_is_searched_as_it_is(
-    tmp_path: Path, seeded_index: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = index_of_format_9(tmp_path / "old", monkeypatch)
-    assert stored_compressions(old) == {"zlib"}
-    assert snapshot(old) == snapshot(seeded_index)
-    with search.open_index(old) as opened:
-        assert opened.search("Assad").hits[0].snippet.text
+    pages = many_pages(tmp_path / "pages")
+    old = index_of_format_9(tmp_path / "old", pages, monkeypatch)
+    assert compressions(old) == {"stored: zlib", "blocks: zlib"}
+    new = tmp_path / "new"
+    indexer.index_paths([SEEDS, pages], index=new)
+    assert compressions(new) == {"stored: zstd", "blocks: zstd"}
+    assert snapshot(old) == snapshot(new)
+    with search.open_index(old) as in_old, search.open_index(new) as in_new:
+        for query in ("zebras", "zebras lions", '"zebras and lions"', "Assad"):
+            assert in_old.search(query, limit=500) == in_new.search(query, limit=500)
     assert json.loads((old / MARKER_FILE).read_text())["format"] == 9
 
 
 def test_a_run_that_writes_to_a_format_9_index_marks_it_format_10(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = index_of_format_9(tmp_path / "old", monkeypatch)
+    pages = many_pages(tmp_path / "pages")
+    old = index_of_format_9(tmp_path / "old", pages, monkeypatch)
     before = snapshot(old)
-    write_page(tmp_path / "more", "new.txt", "Zebras at the zoo\n\nZebras were counted.\n")
-    indexer.index_paths([SEEDS, tmp_path / "more"], index=old)
+    many_pages(tmp_path / "more", "Giraffes")
+    indexer.index_paths([SEEDS, pages, tmp_path / "more"], index=old)
     assert json.loads((old / MARKER_FILE).read_text())["format"] == FORMAT_VERSION == 10
-    assert stored_compressions(old) == {"zlib", "zstd"}
-    hits, headlines, pages = snapshot(old)
-    assert (hits, headlines, pages) == (before[0], before[1], before[2] + 1)
+    assert compressions(old) == {"stored: zlib", "blocks: zlib", "stored: zstd", "blocks: zstd"}
+    hits, headlines, pages_indexed = snapshot(old)
+    assert (hits, headlines, pages_indexed) == (before[0], before[1], before[2] + 300)
     with search.open_index(old) as opened:
-        assert [hit.title for hit in opened.search("zebras").hits] == ["Zebras at the zoo"]
+        assert opened.search("lions", limit=1000).total == 600
+        assert opened.search("zebras", limit=1000).total == 300
 
 
 def test_an_index_of_an_unknown_format_is_rebuilt_when_asked(seeded_index: Path) -> None:
