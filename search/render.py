@@ -5,7 +5,6 @@ Everything here turns plain data into strings; nothing here searches.
 
 from __future__ import annotations
 
-import html
 import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -33,6 +32,8 @@ def snippet_ansi(snippet: Snippet, color: bool) -> str:
 
 def snippet_html(snippet: Snippet) -> str:
     """The snippet as HTML, matches in ``<mark>``."""
+    import html  # only JSON and HTML need it; a one-query command loads it otherwise not
+
     return "".join(
         f"<mark>{html.escape(part)}</mark>" if hit else html.escape(part)
         for part, hit in snippet.parts()

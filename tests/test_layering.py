@@ -118,17 +118,32 @@ def test_a_search_loads_no_report_of_an_index_run(seeded_index: Path) -> None:
     assert printed.split() == ["True", "False", "True"]
 
 
-def test_searching_leaves_english_word_forms_unloaded(seeded_index: Path) -> None:
-    # whoosh.query imports them for a query newsdex never runs: a stand-in
-    # holds their place (search.lazy_modules), through searches with syntax too.
+def test_searching_leaves_the_modules_it_never_uses_unloaded(seeded_index: Path) -> None:
+    # Whoosh imports English word forms and its highlighter (with html) for
+    # features newsdex never uses: stand-ins hold their place
+    # (search.lazy_modules), through searches with syntax too.
     code = (
         "import sys, search\n"
         "with search.open_index(sys.argv[1]) as index:\n"
         "    index.search('Assad regime')\n"
         "    index.search('\"yellow vest\" OR assad~')\n"
-        "print(type(sys.modules['whoosh.lang.morph_en']).__name__)"
+        "names = ('whoosh.lang.morph_en', 'whoosh.highlight')\n"
+        "print(*(type(sys.modules[name]).__name__ for name in names), 'html' in sys.modules)"
     )
-    assert python_on_index(code, seeded_index).strip() == "_StandIn"
+    assert python_on_index(code, seeded_index).split() == ["_StandIn", "_StandIn", "False"]
+
+
+def test_the_highlighter_loads_when_used(seeded_index: Path) -> None:
+    # Whoosh's Results.highlights and any import of the module find the real one.
+    code = (
+        "import sys, search, whoosh.searching\n"
+        "search.open_index(sys.argv[1]).close()\n"
+        "from whoosh.highlight import HtmlFormatter\n"
+        "import whoosh.highlight\n"
+        "print(HtmlFormatter.__name__, whoosh.searching.highlight.Highlighter.__name__)\n"
+        "print(type(sys.modules['whoosh.highlight']).__name__)"
+    )
+    assert python_on_index(code, seeded_index).split() == ["HtmlFormatter", "Highlighter", "module"]
 
 
 def test_english_word_forms_load_when_used(seeded_index: Path) -> None:
