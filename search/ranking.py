@@ -540,7 +540,7 @@ class Postings:
         """The encoded positions of those of ``wanted`` (ascending) holding the
         term (the dict may hold others too), kept if they were read already."""
         kept = self._kept
-        if kept is not None and all(number in kept for number in wanted):
+        if kept is not None and all(map(kept.__contains__, wanted)):
             return kept
         return self._matcher.values_at(wanted)  # type: ignore[no-any-return]
 
