@@ -1061,15 +1061,14 @@ _THIS_THREAD = threading.local()
 def decompress_stored(data: bytes) -> bytes:
     """A document's stored fields (a pickle) from their compressed bytes: zstd
     since index format 10, zlib (Whoosh's) before. A hit reads its record's
-    fields, and zlib took three times zstd's time to give an article back.
-
-    One decompressor a thread, made once: python-zstandard's are not to be
-    used by two threads at once, and making one is most of a small frame's time."""
+    fields, and zlib took three times zstd's time to give an article back."""
     return zstd_decompress(data) if data[:4] == _ZSTD_MAGIC else zlib.decompress(data)
 
 
 def zstd_decompress(data: bytes | memoryview) -> bytes:
-    """A zstd frame's data, by this thread's decompressor."""
+    """A zstd frame's data, by this thread's decompressor, made once:
+    python-zstandard's are not to be used by two threads at once, and making
+    one took most of a small frame's time."""
     decompress = getattr(_THIS_THREAD, "decompress", None)
     if decompress is None:
         decompress = _THIS_THREAD.decompress = zstandard.ZstdDecompressor().decompress

@@ -42,10 +42,11 @@ FORMAT_VERSION = 10
 """Bump when the schema or the stored layout changes: old indexes must be
 rebuilt, unless this version reads them too (:data:`READABLE_FORMATS`)."""
 READABLE_FORMATS = (9, FORMAT_VERSION)
-"""Formats searched and written as they are. Format 9 differs only in its
-stored fields' compression (zlib where 10 has zstd), which is read either
-way; a run that writes to such an index marks it format 10 first, so that
-an older newsdex refuses it rather than misreads what the run adds."""
+"""Formats searched and written as they are. Format 9 differs only in how
+its stored fields and posting blocks are compressed (zlib where 10 has
+zstd), which is read either way; a run that writes to such an index marks
+it format 10 first, so that an older newsdex refuses it rather than
+misreads what the run adds."""
 
 MARKER_FILE = "newsdex.json"
 INDEX_NAME = "MAIN"

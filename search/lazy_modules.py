@@ -4,11 +4,11 @@ Whoosh loads them with the engine, for features newsdex does not use:
 ``whoosh.query`` imports ``whoosh.lang.morph_en``, English word forms for its
 ``Variations`` query, which newsdex never runs, and ``whoosh.searching``
 imports its highlighter (newsdex makes its own snippets), which brings
-``html`` with it. Loading them was a few
-percent of a one-query command (docs/performance.md). Until one of its names
-is used, a stand-in holds each one's place (in ``sys.modules`` and in its
-package); the first use loads the real module, which takes its place from
-then on. Opening an index puts the stand-ins there, before the engine loads.
+``html`` with it. Loading them was a few percent of a one-query command
+(docs/performance.md). Until one of its names is used, a stand-in holds each
+one's place (in ``sys.modules`` and in its package); the first use loads the
+real module, which takes its place from then on. Opening an index puts the
+stand-ins there, before the engine loads.
 """
 
 from __future__ import annotations
