@@ -779,8 +779,7 @@ class NewsdexLeafMatcher(PostingBlocks, W3LeafMatcher):  # type: ignore[misc]
 
     def _read_data(self) -> None:
         data = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
-        if self._compression:
-            data = _block_data(data, self._compression)
+        data = _block_data(data, self._compression)
         self._data = (data, *decode_ids_and_weights(data, self._blocklength))
 
     def _read_ids(self) -> None:
