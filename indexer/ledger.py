@@ -7,7 +7,8 @@ keep a record that some page still holds). Held in Python sets, those grew
 with every page. Here
 they live in a temporary SQLite database: SQLite deletes its file when the
 run ends or its process dies, and holds at most its page cache in memory
-(and the ledger the last :data:`RECORDS_KEPT` records it met).
+(and the ledger the last :data:`RECORDS_KEPT` records it met, and up to
+:data:`PAGES_KEPT` pages).
 Its file is in the temporary folder (``SQLITE_TMPDIR`` or ``TMPDIR``).
 """
 
@@ -28,6 +29,11 @@ CACHE_KIB = 2 * 1024
 The file stays in the operating system's page cache, so a small cache costs
 little, and the run's memory stays flat (docs/performance.md)."""
 
+
+PAGES_KEPT = 100_000
+"""Page keys the ledger holds in memory; past that many they go to its file
+(a run of fewer pages never asks SQLite whether it met one: one statement
+a file was most of walking an unchanged folder)."""
 
 KEYS_ASKED = 500
 """Page keys looked up in one query (SQLite allows 32,766 parameters)."""
@@ -62,19 +68,41 @@ class RunLedger:
         )
         self._recent: dict[str, MetRecord] = {}
         """At most :data:`RECORDS_KEPT` records as the database holds them, oldest first."""
+        self._pages: set[str] = set()
+        """Pages met and not yet in the database (at most :data:`PAGES_KEPT`)."""
+        self._pages_spilled = False
 
     def meet_page(self, key: str) -> bool:
         """Note a page (or file) met; whether it is the first time this run."""
-        return self._run("INSERT OR IGNORE INTO pages VALUES (?)", key).rowcount == 1
+        if key in self._pages:
+            return False
+        if self._pages_spilled:
+            met = self._run("SELECT 1 FROM pages WHERE key = ?", key).fetchone() is not None
+            if met:
+                return False
+        self._pages.add(key)
+        if len(self._pages) >= PAGES_KEPT:
+            self._spill_pages()
+        return True
 
     def meet_pages(self, keys: Iterable[str]) -> None:
-        self._run_many("INSERT OR IGNORE INTO pages VALUES (?)", keys)
+        self._pages.update(keys)
+        if len(self._pages) >= PAGES_KEPT:
+            self._spill_pages()
+
+    def _spill_pages(self) -> None:
+        self._run_many("INSERT OR IGNORE INTO pages VALUES (?)", sorted(self._pages))
+        self._pages.clear()
+        self._pages_spilled = True
 
     def pages_not_met(self, keys: Iterable[str]) -> Iterator[str]:
         """Those of ``keys`` this run has not met, in their order: asked
         :data:`KEYS_ASKED` at a time, where one query each was most of finding
         what vanished from a large index."""
-        keys = iter(keys)
+        keys = (key for key in keys if key not in self._pages)
+        if not self._pages_spilled:
+            yield from keys
+            return
         while batch := list(itertools.islice(keys, KEYS_ASKED)):
             marks = ",".join("?" * len(batch))
             rows = self._run(f"SELECT key FROM pages WHERE key IN ({marks})", *batch)

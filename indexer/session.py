@@ -137,19 +137,18 @@ class IndexSession:
             if processes and self._empty and self.input_bytes >= PARALLEL_MIN_BYTES:
                 # Two processes analyse documents side by side (nearly twice as
                 # fast on 2 cores), each leaving its own segment. Only for
-                # large first builds: a small run would mostly pay start-up,
-                # and each addition would leave two segments where one does
-                # (Whoosh never merges segments that large, and each one
-                # slows every query).
+                # large first builds: a small one would mostly pay start-up.
                 return self._writer_processes(2)
             if self._empty or not (processes and self.processes_beside):
                 return PooledSegmentWriter(
                     self._index, limitmb=WRITER_POOL_MB, codec=NewsdexCodec(), _lk=False
                 )
-            # An addition analyses and writes its documents in a second process
-            # while this one reads and splits the pages, leaving one segment;
-            # segments it piles up are merged beside it (see indexer.merge).
-            writer = self._writer_processes(1, small_runs_here=True)
+            # An addition analyses and writes its documents in other processes
+            # while this one reads and splits the pages: one process, leaving
+            # one segment, and a second when the addition is large (see
+            # SubprocessWriter); segments piling up are merged beside the run
+            # (see indexer.merge).
+            writer = self._writer_processes(2, small_runs_here=True)
             self._merge = BackgroundMerge(
                 self._index.storage, writer.schema, INDEX_NAME, writer.segments
             )

@@ -3,6 +3,7 @@ that never outlive the run, and disk errors said in one line."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import gc
 import queue
@@ -246,13 +247,22 @@ class _WatchedQueue:
                     raise OSError(errno.ECHILD, "the writer processes stopped") from None
 
 
+MORE_WRITERS_AFTER = 500
+"""Documents an addition hands its first writer process before it starts the
+others it may have (see :class:`SubprocessWriter`)."""
+
+
 class SubprocessWriter(MpWriter):  # type: ignore[misc]
     """Whoosh's multi-process writer, with sub-writers that never outlive newsdex,
     newsdex's postings pool in each, and a job queue that cannot hang the run.
 
-    With ``small_runs_here``, documents are written in this process when they
-    are fewer than one batch of Whoosh's (a process would take longer to
-    start than they take to write), or when no process can be started.
+    With ``small_runs_here`` (an addition), documents are written in this
+    process when they are fewer than one batch of Whoosh's (a process would
+    take longer to start than they take to write), or when no process can
+    be started; the first process starts with the first batch, and the
+    others (up to ``procs``) once :data:`MORE_WRITERS_AFTER` documents are
+    handed over: a small addition leaves one segment, a large one is
+    written, and its segments finished, on every core.
     """
 
     jobqueue: Any  # Whoosh's queue, then the watched one the parent puts jobs on
@@ -267,6 +277,8 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
         self._jobs = self.jobqueue
         self.jobqueue = _WatchedQueue(self._jobs, self.tasks)
         self._small_runs_here = small_runs_here
+        self._most_tasks = self.procs
+        self._handed_over = 0
         self._here = False
         self._committed = {segment.segment_id() for segment in self.segments}
 
@@ -277,13 +289,19 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
             super().add_document(**fields)
 
     def _enqueue(self) -> None:
-        if not self.tasks and self._small_runs_here:
-            try:
-                self._new_task()
-            except OSError:  # no process to be had (a process limit)
-                self.tasks.clear()
-                self._write_here()
-                return
+        if self._small_runs_here:
+            if not self.tasks:
+                try:
+                    self._new_task()
+                except OSError:  # no process to be had (a process limit)
+                    self.tasks.clear()
+                    self._write_here()
+                    return
+            elif len(self.tasks) < self._most_tasks and self._handed_over >= MORE_WRITERS_AFTER:
+                with contextlib.suppress(OSError):  # the first goes on alone
+                    self._new_task()
+            self.procs = len(self.tasks)  # Whoosh's _enqueue starts no more
+            self._handed_over += len(self.docbuffer)
         super()._enqueue()
 
     def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:

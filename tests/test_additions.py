@@ -1,4 +1,5 @@
-"""Adding pages to an index: a second process analyses and writes them, into one segment."""
+"""Adding pages to an index: other processes analyse and write them, one for a
+small addition (one segment), more for a large one."""
 
 from __future__ import annotations
 
@@ -69,6 +70,22 @@ def test_an_addition_of_many_pages_is_written_by_a_second_process_into_one_segme
     assert report.pages_read == MANY
     assert len(started_tasks) == 1
     assert segments_and_hits(private_index) == (2, 3 + MANY)
+
+
+def test_a_large_addition_is_written_by_a_process_per_core_into_a_segment_each(
+    tmp_path: Path,
+    private_index: Path,
+    started_tasks: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(writers, "MORE_WRITERS_AFTER", 100)  # a batch of Whoosh's
+    add_pages(tmp_path / "crawl", 0, 3)
+    indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    add_pages(tmp_path / "crawl", 3, MANY)
+    report = indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    assert report.pages_read == MANY
+    assert len(started_tasks) == 2
+    assert segments_and_hits(private_index) == (3, 3 + MANY)
 
 
 def test_a_small_addition_is_written_in_the_run_s_own_process(

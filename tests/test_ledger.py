@@ -15,11 +15,30 @@ def test_ledger_meets_a_page_once() -> None:
     assert list(ledger.pages_not_met(["crawl/b.txt", "crawl/a.txt"])) == ["crawl/b.txt"]
 
 
-def test_pages_not_met_are_found_among_more_keys_than_one_query_asks() -> None:
+def test_pages_not_met_are_found_among_more_keys_than_one_query_asks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ledger_module, "PAGES_KEPT", 10)  # the pages go to the database
     ledger = RunLedger()
     keys = [f"crawl/{number}.txt" for number in range(3 * KEYS_ASKED + 7)]
     ledger.meet_pages(keys[::2])
     assert list(ledger.pages_not_met(keys)) == keys[1::2]
+
+
+def test_pages_are_met_once_when_more_were_met_than_memory_keeps(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Those met first are then found in the database, the others in memory.
+    monkeypatch.setattr(ledger_module, "PAGES_KEPT", 3)
+    ledger = RunLedger()
+    keys = [f"crawl/{number}.txt" for number in range(8)]
+    assert [ledger.meet_page(key) for key in keys] == [True] * 8
+    assert [ledger.meet_page(key) for key in keys] == [False] * 8
+    assert len(ledger._pages) < 3
+    assert list(ledger.pages_not_met(["crawl/9.txt", *keys, "crawl/1.txt.bak"])) == [
+        "crawl/9.txt",
+        "crawl/1.txt.bak",
+    ]
 
 
 def test_a_record_is_unknown_until_noted_then_as_noted() -> None:
