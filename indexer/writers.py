@@ -266,6 +266,7 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
     """
 
     jobqueue: Any  # Whoosh's queue, then the watched one the parent puts jobs on
+    procs: int  # Whoosh's: the sub-writers it starts at most
     docbuffer: list[Any]  # Whoosh's: documents waiting to be handed to a sub-writer
     before_commit: SegmentsHook | None = None
 
