@@ -88,6 +88,12 @@ _TWO_BYTES: list[bytes | None] = [None] * 0x4000
 """The value of a single position from 128 to 16,383 (two bytes), by position,
 kept once made: the commonest value of a document's words (a word once, past
 its 128th word), where making a bytes object each time was half of encoding."""
+_TERM_INFO = struct.Struct("!BfIBBfII")
+"""A term's dictionary entry before its postings' place or inlined postings
+(``W3TermInfo``: inlined, total weight, documents, shortest and longest
+field as length codes, heaviest weight, first and last document)."""
+_EXTENT = struct.Struct("!qi")
+"""Where a term's posting list is in the postings file, and its size (``W3TermInfo``)."""
 
 
 class CompactPositions(Positions):  # type: ignore[misc]
@@ -381,7 +387,7 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         weight: float,
         value: bytes,
         length_codes: bytes | None,
-    ) -> Any:
+    ) -> bytes:
         """:meth:`write_columns` of a term in one document (a third to a half of
         a segment's terms, their postings inlined in the term's entry), without
         making its columns into arrays and back; ``value`` is empty for a
@@ -391,10 +397,9 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             columns = (array("I", [docnum]), array("f", [weight]), lengths, value)
             return self.write_columns(format_, *columns, length_codes)
         code = length_codes[docnum] if length_codes is not None else 0
-        length = LENGTH_OF_CODE[code] if code else None
-        terminfo = W3TermInfo(weight, 1, length, length or 0, max(0, weight), docnum, docnum)
-        terminfo.set_inlined((docnum,), (weight,), (value,))
-        return terminfo
+        entry = _TERM_INFO.pack(1, weight, 1, code, code, max(0, weight), docnum, docnum)
+        # W3TermInfo's inlined postings: ids, weights and values, pickled.
+        return entry + pickle.dumps(((docnum,), (weight,), (value,)), 2)
 
     def write_columns(
         self,
@@ -404,31 +409,39 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         value_lengths: Sequence[int],
         values: bytes | bytearray,
         length_codes: bytes | None,
-    ) -> Any:
+    ) -> bytes:
         """A whole term's postings given as columns (see indexer.pool), written
         as :meth:`start_postings`, :meth:`add_posting` for each and
-        :meth:`finish_postings` would write them; returns the term's info.
+        :meth:`finish_postings` would write them; returns the term's entry
+        in the term dictionary (its info's ``to_bytes()``).
 
         ``value_lengths`` gives each posting's value length (the values follow
         one another in ``values``), ``length_codes`` each document's field
         length code (Whoosh's byte), ``None`` for a field without lengths.
         """
         count, limit = len(ids), self._blocklimit
-        if count <= limit:
-            # One block, as most terms have: the term's info is the block's, as
-            # W3TermInfo.add_block makes it of a first block.
-            shortest, longest = _length_range(length_codes, ids)
+        if self._inlinelimit <= count <= limit:
+            # One block, as most terms have: the term's entry is the block's,
+            # made at once (each term was a W3TermInfo, filled, then packed:
+            # a segment's terms are written after its last document, and
+            # alone they were a sixth of an addition's time).
+            shortest, longest = _code_range(length_codes, ids)
             heaviest = max(0, max(weights))
-            terminfo = W3TermInfo(sum(weights), count, shortest, longest, heaviest, ids[0], ids[-1])
-            if count < self._inlinelimit:  # as finish_postings inlines them
-                terminfo.set_inlined(ids, weights, _split(values, value_lengths) or [b""] * count)
-                return terminfo
             start = self._postfile.tell()
             data = _encoded(format_, ids, weights, value_lengths, values)
             block = self._framed(data, count, ids[-1], heaviest, shortest, longest, last=True)
             self._postfile.write(WHOOSH3_HEADER_MAGIC + block)
-            terminfo.set_extent(start, len(WHOOSH3_HEADER_MAGIC) + len(block))
-            return terminfo
+            first, last = ids[0], ids[-1]
+            info = _TERM_INFO.pack(0, sum(weights), count, shortest, longest, heaviest, first, last)
+            return info + _EXTENT.pack(start, len(WHOOSH3_HEADER_MAGIC) + len(block))
+        if count <= limit:  # fewer than the inline limit: as finish_postings inlines them
+            shortest_length, longest_length = _length_range(length_codes, ids)
+            terminfo = W3TermInfo(
+                sum(weights), count, shortest_length, longest_length,
+                max(0, max(weights)), ids[0], ids[-1],
+            )  # fmt: skip
+            terminfo.set_inlined(ids, weights, _split(values, value_lengths) or [b""] * count)
+            return terminfo.to_bytes()  # type: ignore[no-any-return]
         # Several blocks: each added to the term's info by Whoosh's add_block.
         self.start_postings(format_, W3TermInfo())
         value_start = 0
@@ -446,7 +459,7 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         terminfo = self._terminfo
         terminfo.set_extent(self._startoffset, self._postfile.tell() - self._startoffset)
         self._terminfo = None
-        return terminfo
+        return terminfo.to_bytes()  # type: ignore[no-any-return]
 
     def _write_block(self, last: bool = False) -> None:
         # Whoosh's _write_block, with the block's info as a struct and its
@@ -466,9 +479,8 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             self._postfile.write(WHOOSH3_HEADER_MAGIC)
         self._terminfo.add_block(self)
         ids = self._ids
-        block = self._framed(
-            data, len(ids), ids[-1], self._maxweight, self._minlength, self._maxlength, last
-        )
+        shortest, longest = length_to_byte(self._minlength), length_to_byte(self._maxlength)
+        block = self._framed(data, len(ids), ids[-1], self._maxweight, shortest, longest, last)
         self._postfile.write(block)
         self._blockcount += 1
 
@@ -482,11 +494,13 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
         count: int,
         last_id: int,
         heaviest: float,
-        shortest: int | None,
+        shortest: int,
         longest: int,
         last: bool,
     ) -> bytes:
-        """A block's encoded postings, compressed if worth it, after the block's info."""
+        """A block's encoded postings, compressed if worth it, after the block's
+        info (``shortest`` and ``longest``: its documents' field lengths as
+        length codes, 0 for none)."""
         compression = 0
         if self._compression and len(data) >= COMPRESSION_MIN_SIZE:
             compression, data = self._compressed(data)
@@ -497,8 +511,8 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             last_id,
             heaviest,
             compression,
-            length_to_byte(shortest),
-            length_to_byte(longest),
+            shortest,
+            longest,
         )
         return info + data
 
@@ -519,15 +533,19 @@ def _encoded(
     return encode_columns(ids, weights, value_lengths, values)
 
 
-def _length_range(codes: bytes | None, ids: Sequence[int]) -> tuple[int | None, int]:
-    """The shortest and longest field of documents ``ids`` by their length
-    codes, as Whoosh's writer keeps them (no length: ``None`` and 0)."""
+def _code_range(codes: bytes | None, ids: Sequence[int]) -> tuple[int, int]:
+    """The shortest and longest field of documents ``ids`` as length codes
+    (Whoosh's ``length_to_byte`` of the lengths its writer keeps), 0 for none."""
     if codes is None:
-        return None, 0
+        return 0, 0
     known = bytes(map(codes.__getitem__, ids)).translate(None, b"\0")
-    if not known:
-        return None, 0
-    return LENGTH_OF_CODE[min(known)], LENGTH_OF_CODE[max(known)]
+    return (min(known), max(known)) if known else (0, 0)
+
+
+def _length_range(codes: bytes | None, ids: Sequence[int]) -> tuple[int | None, int]:
+    """:func:`_code_range` as the lengths Whoosh's writer keeps (no length: ``None`` and 0)."""
+    shortest, longest = _code_range(codes, ids)
+    return (LENGTH_OF_CODE[shortest] if shortest else None), LENGTH_OF_CODE[longest]
 
 
 def _split(values: bytes | bytearray, lengths: Sequence[int]) -> list[bytes]:
@@ -552,18 +570,18 @@ class NewsdexFieldWriter(W3FieldWriter):  # type: ignore[misc]
         """A term and its postings as columns (see
         :meth:`NewsdexPostingsWriter.write_columns`), as :meth:`start_term`,
         :meth:`add` for each posting and :meth:`finish_term` would write them."""
-        terminfo = self._postwriter.write_columns(
+        entry = self._postwriter.write_columns(
             self._format, ids, weights, value_lengths, values, length_codes
         )
-        add_table_entry(self._tindex, pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+        add_table_entry(self._tindex, pack_ushort(self._fieldid) + btext, entry)
 
     def add_term_in_one(
         self, btext: bytes, docnum: int, weight: float, value: bytes, length_codes: bytes | None
     ) -> None:
         """:meth:`add_term` of a term in one document (see
         :meth:`NewsdexPostingsWriter.write_one`)."""
-        terminfo = self._postwriter.write_one(self._format, docnum, weight, value, length_codes)
-        add_table_entry(self._tindex, pack_ushort(self._fieldid) + btext, terminfo.to_bytes())
+        entry = self._postwriter.write_one(self._format, docnum, weight, value, length_codes)
+        add_table_entry(self._tindex, pack_ushort(self._fieldid) + btext, entry)
 
 
 def add_table_entry(table: Any, key: bytes, value: bytes) -> None:
