@@ -80,6 +80,8 @@ class IndexSession:
     documents: int | None = None
     """Documents in the index after the commit (records and page bookkeeping)."""
     _replaced_pages: set[int] = field(default_factory=set)
+    _known: dict[str, PageEntry] | None = None
+    """Every page the index held when the run began, once asked (:meth:`known_pages`)."""
     _merge: BackgroundMerge | None = None
 
     def __post_init__(self) -> None:
@@ -180,10 +182,11 @@ class IndexSession:
         rebuilding."""
         if self._empty:
             return {}
-        return {
+        self._known = {
             fields["page"]: document_to_page(fields, with_records=False)
             for fields in page_documents(self._searcher)
         }
+        return self._known
 
     def put_page(self, page: PageEntry, records: Iterable[Record]) -> None:
         """Record a page read in this run, and write the records not yet indexed.
@@ -411,8 +414,8 @@ class IndexSession:
 
     def _forget_page(self, key: str, *, orphans: bool = True) -> None:
         """Delete a page's document; its records become candidates for removal."""
-        if self._empty:
-            return
+        if self._empty or (self._known is not None and key not in self._known):
+            return  # a page new to the index: nothing to look up
         number = document_number(self._searcher, page_document_id(key))
         if number is None:
             return
