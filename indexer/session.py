@@ -16,6 +16,7 @@ from whoosh import query as whoosh_query
 from whoosh.reading import SegmentReader
 from whoosh.writing import CLEAR
 
+from indexer import known_pages as known_pages_file
 from indexer import lock
 from indexer.codec import NewsdexCodec
 from indexer.creation import open_for_writing
@@ -31,6 +32,7 @@ from indexer.storage import (
     document_to_page,
     joined_sites,
     mark_current_format,
+    page_document_count,
     page_document_id,
     page_documents,
     page_to_document,
@@ -48,6 +50,9 @@ from indexer.writers import (
 
 WRITER_POOL_MB = 512
 """The writers' postings pools (indexer.pool), shared out among the writer processes."""
+PAGE_CHANGES_KEPT = 100_000
+"""Pages a run may write and still keep the list of pages beside the index
+(indexer.known_pages); a larger run leaves none, so its memory stays flat."""
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
 """A first build reading at least this much runs two writer processes."""
 
@@ -82,6 +87,10 @@ class IndexSession:
     _replaced_pages: set[int] = field(default_factory=set)
     _known: dict[str, PageEntry] | None = None
     """Every page the index held when the run began, once asked (:meth:`known_pages`)."""
+    _page_changes: dict[str, known_pages_file.Row | None] | None = None
+    """The pages this run wrote (``None``: removed), while :data:`PAGE_CHANGES_KEPT`
+    at most: with what it knew, the list of pages kept beside the index."""
+    _pages_body: tuple[int, bytes] | None = None
     _merge: BackgroundMerge | None = None
 
     def __post_init__(self) -> None:
@@ -180,13 +189,37 @@ class IndexSession:
         """Every page (and dump) the index knows, by key, without the records
         each holds (the session reads those when it needs them); none when
         rebuilding."""
+        self._page_changes = {}
         if self._empty:
-            return {}
-        self._known = {
-            fields["page"]: document_to_page(fields, with_records=False)
-            for fields in page_documents(self._searcher)
-        }
+            self._known = {}
+            return self._known
+        # Read from the list kept at the last commit if it is the index's
+        # (indexer.known_pages), else from the page documents.
+        generation = self._index.latest_generation()
+        pages = page_document_count(self._searcher)
+        self._known = known_pages_file.read(self.directory, generation, pages)
+        if self._known is None:
+            self._known = {
+                fields["page"]: document_to_page(fields, with_records=False)
+                for fields in page_documents(self._searcher)
+            }
         return self._known
+
+    def _note_page(self, key: str, page: PageEntry | None) -> None:
+        """Keep a page this run wrote (``None``: removed) for the list of pages."""
+        changes = self._page_changes
+        if changes is None:
+            return
+        changes[key] = None if page is None else known_pages_file.row_of(page)
+        if len(changes) > PAGE_CHANGES_KEPT:
+            self._page_changes = None  # memory stays flat: no list this time
+
+    def _encode_pages(self) -> None:
+        """The list of pages after this run, made ready to keep (at the commit,
+        while the writer processes finish their segments)."""
+        if self._page_changes is not None and self._known is not None:
+            rows = known_pages_file.updated(self._known, self._page_changes)
+            self._pages_body = known_pages_file.encoded(rows)
 
     def put_page(self, page: PageEntry, records: Iterable[Record]) -> None:
         """Record a page read in this run, and write the records not yet indexed.
@@ -205,6 +238,7 @@ class IndexSession:
                         met = self._rewrite(record.id, met, met.written | {page.site}, record)
                     self.ledger.note_record(record.id, met)
             self._add(page_to_document(page))
+            self._note_page(page.key, page)
 
     def _first_meeting(self, record: Record, site: str | None) -> MetRecord:
         """Write a record the index lacks, or learn what the index holds of it."""
@@ -260,12 +294,15 @@ class IndexSession:
             page = document_to_page(self._searcher.stored_fields(number))
             self._forget_page(key, orphans=False)
             self.ledger.keep_records(record_id for record_id, _ in page.records)
-            self._add(page_to_document(replace(page, mtime_ns=mtime_ns)))
+            kept = replace(page, mtime_ns=mtime_ns)
+            self._add(page_to_document(kept))
+            self._note_page(key, kept)
 
     def remove_page(self, page: PageEntry) -> None:
         """A page gone from the indexed paths: it and its last-held records go."""
         with self._disk_errors():
             self._forget_page(page.key)
+            self._note_page(page.key, None)
 
     def commit(self) -> int:
         """Make the run visible: remove records no page holds, then commit.
@@ -279,6 +316,10 @@ class IndexSession:
             self.cancel()
             raise
         self._writer.before_commit = self._delete_rewritten
+        if isinstance(self._writer, SubprocessWriter):
+            self._writer.while_finishing = self._encode_pages
+        else:
+            self._encode_pages()
         try:
             self._searcher.close()
             failure: OSError | None = None
@@ -307,6 +348,7 @@ class IndexSession:
                 raise write_error(self.directory, failure) from failure
             with self._index.searcher() as searcher:
                 documents = int(searcher.doc_count())
+            self._keep_pages()
         finally:
             self.ledger.close()
             self._lock.release()
@@ -321,6 +363,16 @@ class IndexSession:
             )
         self.documents = documents
         return documents
+
+    def _keep_pages(self) -> None:
+        """Keep the list of pages beside the index, stamped with this commit;
+        without one (too many pages changed), an older list goes."""
+        if self._pages_body is None:
+            known_pages_file.remove(self.directory)
+            return
+        count, body = self._pages_body
+        generation = self._index.latest_generation()
+        known_pages_file.write(self.directory, generation, count, body)
 
     def _settle_orphan_candidates(self) -> None:
         """The records of pages this run forgot: each goes if no page holds it

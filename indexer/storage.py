@@ -339,6 +339,15 @@ def page_documents(searcher: Any) -> Iterator[dict[str, Any]]:
             yield stored(number)
 
 
+def page_document_count(searcher: Any) -> int:
+    """How many live page documents the index holds (read from the posting
+    list of their kind, not from the documents)."""
+    return sum(
+        sum(1 for _ in _live_documents(leaf, "kind", PAGE_KIND))
+        for leaf, _ in searcher.reader().leaf_readers()
+    )
+
+
 def document_number(searcher: Any, document_id: str) -> int | None:
     """The number of the live document with this id (a record's, or a page's
     :func:`page_document_id`), or ``None``."""

@@ -269,6 +269,9 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
     procs: int  # Whoosh's: the sub-writers it starts at most
     docbuffer: list[Any]  # Whoosh's: documents waiting to be handed to a sub-writer
     before_commit: SegmentsHook | None = None
+    while_finishing: Callable[[], None] | None = None
+    """Called at the commit once every document is handed over, while the
+    writer processes finish their segments (this process only waits then)."""
 
     def __init__(
         self, index: Any, limitmb: float = 128, small_runs_here: bool = False, **kwargs: Any
@@ -309,6 +312,13 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
         if not self.tasks and self._small_runs_here:
             self._write_here()
         super().commit(mergetype, optimize, merge)
+
+    def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> Any:
+        # Whoosh's commit calls this after its last job and before it waits
+        # for the writer processes.
+        if self.while_finishing is not None:
+            self.while_finishing()
+        return super()._merge_segments(mergetype, optimize, merge)
 
     def _write_here(self) -> None:
         """The documents waiting for a sub-writer, and all that come after, written here."""
