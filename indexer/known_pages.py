@@ -39,7 +39,6 @@ _MAGIC = b"NDXPAGE1"
 _FIELDS = tuple(field.name for field in dataclasses.fields(PageEntry) if field.name != "records")
 """A page's values in the file, in this order: what the index remembers of
 it but its records (which a run reads from the index when it needs them)."""
-_RECORDS_AT = [field.name for field in dataclasses.fields(PageEntry)].index("records")
 
 Row = tuple[Any, ...]
 """A page as the file keeps it: its values in the order of :data:`_FIELDS`."""
@@ -49,14 +48,27 @@ def row_of(page: PageEntry) -> Row:
     return tuple(getattr(page, name) for name in _FIELDS)
 
 
-def page_of(row: Row) -> PageEntry:
-    values: Any = (*row[:_RECORDS_AT], (), *row[_RECORDS_AT:])  # no records, as known
-    return PageEntry(*values)
+def pages_of(rows: Iterable[Row]) -> dict[str, PageEntry]:
+    """The pages of rows, by key, without records (as a run knows them).
+
+    Made as unpickling makes an object, its attributes set at once: a
+    frozen dataclass's ``__init__`` sets each through ``object.__setattr__``,
+    and for 20,000 pages that was most of reading the list."""
+    new, names = object.__new__, _FIELDS
+    pages = {}
+    for row in rows:
+        page = new(PageEntry)
+        attributes = page.__dict__
+        attributes.update(zip(names, row, strict=True))
+        attributes["records"] = ()
+        pages[row[0]] = page
+    return pages
 
 
-def read(directory: Path, generation: int, pages: int) -> dict[str, PageEntry] | None:
-    """The pages the file lists, by key, if it was written for this generation
-    of the index and lists ``pages`` pages; else ``None`` (read the index)."""
+def read(directory: Path, generation: int, pages: int) -> list[Row] | None:
+    """The pages the file lists (see :func:`pages_of`), if it was written for
+    this generation of the index and lists ``pages`` pages; else ``None``
+    (read the index)."""
     try:
         with open(directory / FILE, "rb") as file:
             header = file.read(_HEADER.size)
@@ -66,11 +78,15 @@ def read(directory: Path, generation: int, pages: int) -> dict[str, PageEntry] |
             if (magic, stamped, count) != (_MAGIC, generation, pages):
                 return None
             fields, rows = pickle.loads(zstandard.ZstdDecompressor().decompress(file.read()))
+        if fields != _FIELDS or len(rows) != pages or not all(map(_is_row, rows)):
+            return None
+        return rows  # type: ignore[no-any-return]
     except (OSError, EOFError, ValueError, TypeError, pickle.UnpicklingError, zstandard.ZstdError):
         return None
-    if fields != _FIELDS or len(rows) != pages:
-        return None
-    return {row[0]: page_of(row) for row in rows}
+
+
+def _is_row(row: Any) -> bool:
+    return type(row) is tuple and len(row) == len(_FIELDS) and type(row[0]) is str
 
 
 def encoded(rows: Iterable[Row]) -> tuple[int, bytes]:
@@ -98,9 +114,7 @@ def remove(directory: Path) -> None:
             os.remove(directory / name)
 
 
-def updated(known: Mapping[str, PageEntry], changes: Mapping[str, Row | None]) -> Iterable[Row]:
+def updated(known: Iterable[Row], changes: Mapping[str, Row | None]) -> list[Row]:
     """The pages after a run: those it knew, with its changes (``None``: removed)."""
-    for key, page in known.items():
-        if key not in changes:
-            yield row_of(page)
-    yield from (row for row in changes.values() if row is not None)
+    kept = [row for row in known if row[0] not in changes]
+    return kept + [row for row in changes.values() if row is not None]

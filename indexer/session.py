@@ -90,6 +90,8 @@ class IndexSession:
     _page_changes: dict[str, known_pages_file.Row | None] | None = None
     """The pages this run wrote (``None``: removed), while :data:`PAGE_CHANGES_KEPT`
     at most: with what it knew, the list of pages kept beside the index."""
+    _known_rows: list[known_pages_file.Row] | None = None
+    """The same pages as the list kept beside the index gave them, if it did."""
     _pages_body: tuple[int, bytes] | None = None
     _merge: BackgroundMerge | None = None
 
@@ -197,8 +199,10 @@ class IndexSession:
         # (indexer.known_pages), else from the page documents.
         generation = self._index.latest_generation()
         pages = page_document_count(self._searcher)
-        self._known = known_pages_file.read(self.directory, generation, pages)
-        if self._known is None:
+        self._known_rows = known_pages_file.read(self.directory, generation, pages)
+        if self._known_rows is not None:
+            self._known = known_pages_file.pages_of(self._known_rows)
+        else:
             self._known = {
                 fields["page"]: document_to_page(fields, with_records=False)
                 for fields in page_documents(self._searcher)
@@ -218,7 +222,10 @@ class IndexSession:
         """The list of pages after this run, made ready to keep (at the commit,
         while the writer processes finish their segments)."""
         if self._page_changes is not None and self._known is not None:
-            rows = known_pages_file.updated(self._known, self._page_changes)
+            known = self._known_rows
+            if known is None:
+                known = [known_pages_file.row_of(page) for page in self._known.values()]
+            rows = known_pages_file.updated(known, self._page_changes)
             self._pages_body = known_pages_file.encoded(rows)
 
     def put_page(self, page: PageEntry, records: Iterable[Record]) -> None:

@@ -30,7 +30,8 @@ def listed(index: Path) -> dict[str, PageEntry] | None:
     opened = storage.open_storage(index)
     with opened.searcher() as searcher:
         count = storage.page_document_count(searcher)
-    return known_pages.read(index, opened.latest_generation(), count)
+    rows = known_pages.read(index, opened.latest_generation(), count)
+    return None if rows is None else known_pages.pages_of(rows)
 
 
 def test_the_list_says_what_the_page_documents_say_after_each_kind_of_change(
