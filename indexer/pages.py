@@ -120,9 +120,10 @@ def _walk(folder: str, walked: dict[tuple[int, int], str]) -> Iterator[InputFile
             yield Skipped(root, f"a link to a folder walked already ({walked[here]})")
             continue
         folders.sort()
+        prefix = os.path.join(root, "")  # the folder and one separator
         for name in sorted(files):
             if name.endswith(PAGE_SUFFIX) or name.endswith(DUMP_SUFFIXES):
-                yield _stat(os.path.join(root, name))
+                yield _stat(prefix + name)
 
 
 def _folder_id(folder: str) -> tuple[int, int] | None:

@@ -13,6 +13,7 @@ any more can be removed. Both are written in one commit.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import json
 import os
@@ -340,12 +341,16 @@ def page_documents(searcher: Any) -> Iterator[dict[str, Any]]:
 
 
 def page_document_count(searcher: Any) -> int:
-    """How many live page documents the index holds (read from the posting
-    list of their kind, not from the documents)."""
-    return sum(
-        sum(1 for _ in _live_documents(leaf, "kind", PAGE_KIND))
-        for leaf, _ in searcher.reader().leaf_readers()
-    )
+    """How many live page documents the index holds: their kind's document
+    count in each segment, or, in a segment with deletions, its live ones."""
+    count = 0
+    for leaf, _ in searcher.reader().leaf_readers():
+        if leaf.has_deletions():
+            count += sum(1 for _ in _live_documents(leaf, "kind", PAGE_KIND))
+            continue
+        with contextlib.suppress(TermNotFound):  # a segment without pages
+            count += _term_info(leaf, "kind", PAGE_KIND).doc_frequency()
+    return count
 
 
 def document_number(searcher: Any, document_id: str) -> int | None:
