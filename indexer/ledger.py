@@ -123,10 +123,11 @@ class RunLedger:
         if row is None:
             return None
         kind, state, written, run_sites, published = (
-            _text(value) if value is not None else "" for value in row
+            _text(value) if value is not None else None for value in row
         )
+        written_sites = _sites(written) if written is not None else None
         met = MetRecord(
-            cast(Kind, kind), state, _sites(written), _sites(run_sites), published or None
+            cast(Kind, kind), cast(str, state), written_sites, _sites(run_sites), published or None
         )
         self._keep(record_id, met)
         return met
@@ -138,7 +139,7 @@ class RunLedger:
             record_id,
             met.kind,
             met.state,
-            ",".join(sorted(met.written)),
+            ",".join(sorted(met.written)) if met.written is not None else None,
             ",".join(sorted(met.run_sites)),
             met.published or "",
         )
@@ -181,9 +182,10 @@ class RunLedger:
     def close(self) -> None:
         self._db.close()
 
-    def _run(self, statement: str, *parameters: str) -> sqlite3.Cursor:
+    def _run(self, statement: str, *parameters: str | None) -> sqlite3.Cursor:
         try:
-            return self._db.execute(statement, [_stored(value) for value in parameters])
+            stored = [_stored(value) if value is not None else None for value in parameters]
+            return self._db.execute(statement, stored)
         except sqlite3.Error as error:
             raise _ledger_failed(error) from error
 
@@ -215,8 +217,9 @@ class MetRecord:
 
     kind: Kind
     state: str
-    written: frozenset[str] = frozenset()
-    """The sites the live document names."""
+    written: frozenset[str] | None = frozenset()
+    """The sites the live document names; ``None`` for a committed record whose
+    document the run has not read yet (a page without a site never needs to)."""
     run_sites: frozenset[str] = frozenset()
     """The sites of the pages of this run that hold the record."""
     published: str | None = None

@@ -240,26 +240,39 @@ class IndexSession:
             for record in records:
                 met = self.ledger.met_record(record.id) or self._first_meeting(record, page.site)
                 if page.site is not None and page.site not in met.run_sites:
+                    met = self._with_written(record.id, met)
                     met = replace(met, run_sites=met.run_sites | {page.site})
-                    if page.site not in met.written:
-                        met = self._rewrite(record.id, met, met.written | {page.site}, record)
+                    written = met.written or frozenset()
+                    if page.site not in written:
+                        met = self._rewrite(record.id, met, written | {page.site}, record)
                     self.ledger.note_record(record.id, met)
             self._add(page_to_document(page))
             self._note_page(page.key, page)
 
     def _first_meeting(self, record: Record, site: str | None) -> MetRecord:
-        """Write a record the index lacks, or learn what the index holds of it."""
-        committed = self._committed_document(record.id)
-        if committed is None:
+        """Write a record the index lacks, or note that the index holds it (the
+        sites its document names are read when a page with a site needs them)."""
+        if self._empty or document_number(self._searcher, record.id) is None:
             sites = {site} if site is not None else set()
             self._add(record_to_document(record, sites))
             published = record.published.isoformat() if record.published is not None else None
             met = MetRecord(record.kind, NEW, frozenset(sites), frozenset(sites), published)
         else:
-            written = frozenset(sites_of_document(committed))
-            met = MetRecord(record.kind, COMMITTED, written, frozenset(), None)
+            met = MetRecord(record.kind, COMMITTED, None, frozenset(), None)
         self.ledger.note_record(record.id, met)
         return met
+
+    def _with_written(
+        self, record_id: str, met: MetRecord, committed: dict[str, Any] | None = None
+    ) -> MetRecord:
+        """``met`` with the sites its committed document names, read if not yet
+        (``committed``: that document, if read already)."""
+        if met.written is not None:
+            return met
+        if committed is None:
+            committed = self._committed_document(record_id)
+        assert committed is not None, "a record noted as committed is in the index"
+        return replace(met, written=frozenset(sites_of_document(committed)))
 
     def _rewrite(
         self, record_id: str, met: MetRecord, sites: frozenset[str], record: Record | None = None
@@ -401,6 +414,8 @@ class IndexSession:
                     continue  # on pages kept unchanged only: nothing of it changed
                 written = frozenset(sites_of_document(committed))
                 met = MetRecord(committed["kind"], COMMITTED, written)
+            met = self._with_written(record_id, met, committed)
+            assert met.written is not None
             kept = frozenset(
                 site
                 for site in met.written

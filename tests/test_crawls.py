@@ -314,6 +314,21 @@ def test_a_site_whose_pages_are_gone_is_no_longer_named(
     assert headline_sites(private_index) == ("alpha.org", "gamma.org")
 
 
+def test_a_headline_left_only_on_a_page_without_a_site_names_none(
+    tmp_path: Path, private_index: Path
+) -> None:
+    # In one run, gamma.org's page goes and a page without a site, holding
+    # the same ticker, comes: the headline's sites are read from the index
+    # only then (the page without a site never needs them), and all go.
+    _, gamma, _ = multi_site_crawl(tmp_path)
+    indexer.index_paths([gamma], index=private_index, site="gamma.org")
+    assert headline_sites(private_index) == ("gamma.org",)
+    (gamma / "g.txt").unlink()
+    write_page(gamma, "plain.txt", f"Plain caption\nPlain story.\n{TICKER}")
+    indexer.index_paths([gamma], index=private_index)
+    assert headline_sites(private_index) == ()
+
+
 def test_sites_written_in_two_processes_are_those_of_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -67,6 +67,20 @@ def test_records_are_as_last_noted_once_more_were_noted_than_memory_keeps(
     assert ledger.met_record("h-9") is None
 
 
+def test_a_committed_record_whose_sites_are_not_read_yet_keeps_them_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # As noted, and as read back from the database once memory lets it go.
+    monkeypatch.setattr(ledger_module, "RECORDS_KEPT", 1)
+    ledger = RunLedger()
+    unread = MetRecord("headline", COMMITTED, None)
+    none = MetRecord("headline", COMMITTED, frozenset())
+    ledger.note_record("h-1", unread)
+    ledger.note_record("h-2", none)
+    ledger.note_record("h-3", unread)
+    assert [ledger.met_record(f"h-{n}") for n in (1, 2, 3)] == [unread, none, unread]
+
+
 def test_a_record_of_a_kept_page_is_still_unknown_to_the_first_page_read() -> None:
     # The index is asked then, and has it: it is not written twice.
     ledger = RunLedger()
