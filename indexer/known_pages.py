@@ -9,10 +9,11 @@ session writes the same list to one file, stamped with the commit's
 generation and its number of pages; a run that finds the index at that
 generation, with that many page documents, reads the file instead.
 
-A commit that wrote no file (a full disk, a newsdex without this file, a
-run too large to list) leaves a stamp that no longer matches, and the next
-run reads the page documents, as before. The file is a cache: deleting it
-loses nothing.
+A first build keeps no list (it would hold every page in memory): the run
+after it reads the page documents once and keeps the list. A commit that
+wrote no file (a full disk, a newsdex without this file, a run too large to
+list) leaves a stamp that no longer matches, and the next run reads the page
+documents, as before. The file is a cache: deleting it loses nothing.
 """
 
 from __future__ import annotations

@@ -191,10 +191,13 @@ class IndexSession:
         """Every page (and dump) the index knows, by key, without the records
         each holds (the session reads those when it needs them); none when
         rebuilding."""
-        self._page_changes = {}
         if self._empty:
+            # A first build (or a rebuild) keeps no list of pages: it would
+            # hold every page in memory. The next run reads the page
+            # documents once, and keeps the list from then on.
             self._known = {}
             return self._known
+        self._page_changes = {}
         # Read from the list kept at the last commit if it is the index's
         # (indexer.known_pages), else from the page documents.
         generation = self._index.latest_generation()

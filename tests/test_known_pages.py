@@ -34,6 +34,15 @@ def listed(index: Path) -> dict[str, PageEntry] | None:
     return None if rows is None else known_pages.pages_of(rows)
 
 
+def index_with_a_list(crawl: Path, index: Path) -> None:
+    """Index ``crawl`` into a new index, then again: a first build keeps no
+    list of pages (it would hold them all in memory), the run after it does."""
+    indexer.index_paths([crawl], index=index)
+    assert not (index / known_pages.FILE).exists()
+    indexer.index_paths([crawl], index=index)
+    assert listed(index) is not None
+
+
 def test_the_list_says_what_the_page_documents_say_after_each_kind_of_change(
     tmp_path: Path, private_index: Path
 ) -> None:
@@ -43,8 +52,8 @@ def test_the_list_says_what_the_page_documents_say_after_each_kind_of_change(
     (crawl / "broken.txt").write_bytes(b"\x00\x01binary")
     dump = crawl / "dump.jsonl"
     dump.write_text(json.dumps({"text": "Dumped\nA dumped story.", "url": "https://x.org/1"}))
+    index_with_a_list(crawl, private_index)
     runs = [
-        lambda: None,  # the first build
         lambda: write_page(crawl, "d.txt", "Caption d\nStory d.\n"),  # an addition
         lambda: write_page(crawl, "a.txt", "Caption a\nStory a, changed.\n"),
         lambda: os.utime(crawl / "b.txt", ns=(1, 10**18)),  # touched, not changed
@@ -63,7 +72,7 @@ def test_a_run_reads_the_list_and_not_the_page_documents(
     tmp_path: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    index_with_a_list(tmp_path / "crawl", private_index)
 
     def not_read(searcher: object) -> None:
         raise AssertionError("the page documents were read")
@@ -74,12 +83,19 @@ def test_a_run_reads_the_list_and_not_the_page_documents(
     assert (report.pages_read, report.pages_unchanged) == (1, 1)
 
 
+def test_a_rebuild_keeps_no_list(tmp_path: Path, private_index: Path) -> None:
+    write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
+    index_with_a_list(tmp_path / "crawl", private_index)
+    indexer.index_paths([tmp_path / "crawl"], index=private_index, rebuild=True)
+    assert not (private_index / known_pages.FILE).exists()
+
+
 def test_a_list_that_is_not_the_index_s_is_not_read(
     tmp_path: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A commit by a newsdex that keeps no list: the list's stamp is older.
     write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    index_with_a_list(tmp_path / "crawl", private_index)
     kept = (private_index / known_pages.FILE).read_bytes()
     write_page(tmp_path / "crawl", "b.txt", "Caption b\nStory b.\n")
     indexer.index_paths([tmp_path / "crawl"], index=private_index)
@@ -94,7 +110,7 @@ def test_a_list_that_is_not_the_index_s_is_not_read(
 @pytest.mark.parametrize("damage", [b"", b"NDXPAGE1", b"\x00" * 40])
 def test_a_damaged_list_is_not_read(tmp_path: Path, private_index: Path, damage: bytes) -> None:
     write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    index_with_a_list(tmp_path / "crawl", private_index)
     with open(private_index / known_pages.FILE, "r+b") as file:
         file.seek(len(damage) and 24)  # past the stamp, else over it
         file.write(damage or b"garbage")
@@ -107,8 +123,7 @@ def test_a_run_writing_more_pages_than_kept_leaves_no_list(
     tmp_path: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    indexer.index_paths([tmp_path / "crawl"], index=private_index)
-    assert (private_index / known_pages.FILE).exists()
+    index_with_a_list(tmp_path / "crawl", private_index)
     monkeypatch.setattr(session, "PAGE_CHANGES_KEPT", 2)
     for name in "bcd":
         write_page(tmp_path / "crawl", f"{name}.txt", f"Caption {name}\nStory {name}.\n")
@@ -120,7 +135,7 @@ def test_a_failed_run_leaves_the_list_of_the_index_it_leaves(
     tmp_path: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    index_with_a_list(tmp_path / "crawl", private_index)
 
     def failing(self: object, *arguments: object, **options: object) -> None:
         raise OSError(28, "No space left on device")
