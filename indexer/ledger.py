@@ -68,6 +68,8 @@ class RunLedger:
         )
         self._recent: dict[str, MetRecord] = {}
         """At most :data:`RECORDS_KEPT` records as the database holds them, oldest first."""
+        self._records_let_go = False
+        """Whether a record noted left memory (only then is the database asked)."""
         self._pages: set[str] = set()
         """Pages met and not yet in the database (at most :data:`PAGES_KEPT`)."""
         self._pages_spilled = False
@@ -113,8 +115,8 @@ class RunLedger:
         """What this run knows of a record a page read this run held; ``None``
         if no such page held it yet."""
         met = self._recent.get(record_id)
-        if met is not None:
-            return met
+        if met is not None or not self._records_let_go:
+            return met  # while memory holds every record noted, it answers alone
         row = self._run(
             "SELECT kind, state, written, run_sites, published FROM records"
             " WHERE id = ? AND kind IS NOT NULL",
@@ -150,6 +152,7 @@ class RunLedger:
         recent.pop(record_id, None)
         if len(recent) >= RECORDS_KEPT:
             del recent[next(iter(recent))]
+            self._records_let_go = True
         recent[record_id] = met
 
     def keep_records(self, record_ids: Iterable[str]) -> None:
