@@ -459,20 +459,37 @@ class _KeptBytes(io.BytesIO):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.binary(min_size=1, max_size=12), st.binary(max_size=80), max_size=60))
-def test_term_entries_are_added_as_whoosh_adds_them(entries: dict[bytes, bytes]) -> None:
+@given(
+    st.dictionaries(st.binary(min_size=1, max_size=12), st.binary(max_size=80), max_size=60),
+    st.integers(1, 8),
+)
+def test_term_entries_are_added_as_whoosh_adds_them(entries: dict[bytes, bytes], held: int) -> None:
     from whoosh.filedb.filetables import OrderedHashWriter, md5_hash
 
-    from indexer.codec import _md5_low_word, add_table_entry
+    from indexer import codec
+    from indexer.codec import TermEntries, _md5_low_word
+
+    def whooshs(table: Any, keys: list[bytes]) -> None:
+        for key in keys:
+            table.add(key, entries[key])
+
+    def in_batches(table: Any, keys: list[bytes]) -> None:
+        # Two fields' worth, each its own batches of at most ``held``.
+        for part in (keys[: len(keys) // 2], keys[len(keys) // 2 :]):
+            batch = TermEntries(table)
+            for key in part:
+                batch.add(key, entries[key])
+            batch.write()
 
     files = []
-    for add in (OrderedHashWriter.add, add_table_entry):
-        file = _KeptBytes()
-        table = OrderedHashWriter(StructFile(file))
-        for key in sorted(entries):
-            add(table, key, entries[key])
-        table.close()
-        files.append(file.kept)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(codec, "TERM_ENTRIES_HELD", held)
+        for add in (whooshs, in_batches):
+            file = _KeptBytes()
+            table = OrderedHashWriter(StructFile(file))
+            add(table, sorted(entries))
+            table.close()
+            files.append(file.kept)
     assert files[0] == files[1]
     assert all(_md5_low_word(key) == md5_hash(key) for key in entries)
 
