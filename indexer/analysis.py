@@ -28,6 +28,7 @@ without state, so an index always analyses with the code that reads it.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -154,6 +155,25 @@ def _term_cache() -> Callable[[str], str | None]:
 
 _INDEXING_TERMS: dict[str, str | None] = {}
 """Terms of the words indexing met, up to :data:`STEMS_CACHED` (then met afresh)."""
+
+
+def term_of(word: str) -> str | None:
+    """A lower-case word's index term (``None``: not indexed), as indexing makes it."""
+    return _term(word)
+
+
+def indexing_terms() -> dict[str, str | None]:
+    """The words indexing has met in this process, with their terms."""
+    return dict(_INDEXING_TERMS)
+
+
+def remember_terms(terms: dict[str, str | None]) -> None:
+    """Start indexing from these words' terms (see indexer.word_terms), as
+    many as :data:`STEMS_CACHED` allows."""
+    room = max(0, STEMS_CACHED - len(_INDEXING_TERMS))
+    _INDEXING_TERMS.update(itertools.islice(terms.items(), room))
+
+
 _ASCII_COMPOUND = re.compile(
     r"[\w*]++(?:[.-][\w*]++)*+" if POSSESSIVE_WORKS else r"(?>[\w*]+)(?>(?:[.-](?>[\w*]+))*)",
     re.ASCII,

@@ -21,7 +21,13 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util.numeric import to_sortable
 from whoosh.writing import SegmentWriter
 
-from indexer.analysis import indexed_positions, is_newsdex_analyzer
+from indexer import word_terms
+from indexer.analysis import (
+    indexed_positions,
+    indexing_terms,
+    is_newsdex_analyzer,
+    remember_terms,
+)
 from indexer.codec import CompactPositions
 from indexer.errors import IndexWriteFailed
 from indexer.pool import PostingsPool, one_posting, posting_columns
@@ -201,12 +207,19 @@ class _SubWriterTask(SubWriterTask):  # type: ignore[misc]
     def run(self) -> None:
         if not self.multisegment:
             raise ValueError("newsdex's sub-writers each leave a segment of their own")
+        folder = getattr(self.storage, "folder", None)
+        # The words the last run kept (indexer.word_terms), not stemmed again.
+        kept = (word_terms.read(Path(folder)) if folder else None) or {}
+        remember_terms(kept)
         index = self.storage.open_index(self.indexname)
         writer = self.writer = PooledSegmentWriter(index, _lk=False, **self.kwargs)
         while (job := self.jobqueue.get()) is not None:
             self._process_file(*job)
         segment = writer._finalize_segment()
         self.resultqueue.put((None, writer.pool.fieldnames, segment), timeout=5)
+        met = indexing_terms()
+        if folder and len(met) - len(kept) >= word_terms.NEW_WORDS_KEPT:
+            word_terms.write(Path(folder), met)
 
 
 def _watch_parent_then_run_subwriter(*args: Any) -> None:
