@@ -24,6 +24,8 @@ import random
 import sys
 from pathlib import Path
 
+import zstandard
+
 from indexer import analysis
 from indexer.storage import FORMAT_VERSION
 from indexer.version import __version__
@@ -54,8 +56,8 @@ def read(directory: Path) -> Terms | None:
     if stamp != _STAMP or checksum != _checksum(payload):
         return None
     try:
-        terms = pickle.loads(payload)
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError):
+        terms = pickle.loads(zstandard.ZstdDecompressor().decompress(payload))
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, zstandard.ZstdError):
         return None
     if not isinstance(terms, dict) or not _agrees(terms):
         return None
@@ -71,7 +73,9 @@ def _agrees(terms: Terms) -> bool:
 def write(directory: Path, terms: Terms) -> None:
     """Keep ``terms`` beside the index (written whole, then renamed over the
     last: a reader never sees half a file); a disk error keeps none."""
-    payload = pickle.dumps(terms, protocol=pickle.HIGHEST_PROTOCOL)
+    payload = zstandard.ZstdCompressor(level=3).compress(
+        pickle.dumps(terms, protocol=pickle.HIGHEST_PROTOCOL)
+    )
     try:
         with open(directory / _PARTIAL, "wb") as file:
             file.write(_STAMP + _checksum(payload) + payload)
