@@ -7,8 +7,8 @@ keep a record that some page still holds). Held in Python sets, those grew
 with every page. Here
 they live in a temporary SQLite database: SQLite deletes its file when the
 run ends or its process dies, and holds at most its page cache in memory
-(and the ledger the last :data:`RECORDS_KEPT` records it met, and up to
-:data:`PAGES_KEPT` pages).
+(and the ledger the last :data:`RECORDS_KEPT` records it met, and, in a
+run over a known index, up to :data:`PAGES_KEPT` pages).
 Its file is in the temporary folder (``SQLITE_TMPDIR`` or ``TMPDIR``).
 """
 
@@ -31,9 +31,11 @@ little, and the run's memory stays flat (docs/performance.md)."""
 
 
 PAGES_KEPT = 100_000
-"""Page keys the ledger holds in memory; past that many they go to its file
-(a run of fewer pages never asks SQLite whether it met one: one statement
-a file was most of walking an unchanged folder)."""
+"""Page keys the ledger of a run over a known index holds in memory; past
+that many they go to its file. A run over pages the index knows (a
+re-index, an addition) holds them all in memory anyway, and asking SQLite
+whether it met each file was most of walking an unchanged folder; a first
+build keeps its pages in the file from the first (memory stays flat)."""
 
 KEYS_ASKED = 500
 """Page keys looked up in one query (SQLite allows 32,766 parameters)."""
@@ -71,38 +73,52 @@ class RunLedger:
         self._records_let_go = False
         """Whether a record noted left memory (only then is the database asked)."""
         self._pages: set[str] = set()
-        """Pages met and not yet in the database (at most :data:`PAGES_KEPT`)."""
-        self._pages_spilled = False
+        """Pages met and not yet in the database (see :meth:`keep_pages_in_memory`)."""
+        self._pages_kept = 0
+        self._pages_in_file = True
+        """Whether the file may hold pages met (from the first, unless kept in memory)."""
+
+    def keep_pages_in_memory(self) -> None:
+        """Hold up to :data:`PAGES_KEPT` pages met in memory, not in the file
+        (for a run over an index whose pages it knows, and holds, already);
+        asked before the run meets a page."""
+        self._pages_kept = PAGES_KEPT
+        self._pages_in_file = bool(self._run("SELECT 1 FROM pages LIMIT 1").fetchone())
 
     def meet_page(self, key: str) -> bool:
         """Note a page (or file) met; whether it is the first time this run."""
+        if not self._pages_kept:
+            return self._run("INSERT OR IGNORE INTO pages VALUES (?)", key).rowcount == 1
         if key in self._pages:
             return False
-        if self._pages_spilled:
+        if self._pages_in_file:
             met = self._run("SELECT 1 FROM pages WHERE key = ?", key).fetchone() is not None
             if met:
                 return False
         self._pages.add(key)
-        if len(self._pages) >= PAGES_KEPT:
+        if len(self._pages) >= self._pages_kept:
             self._spill_pages()
         return True
 
     def meet_pages(self, keys: Iterable[str]) -> None:
+        if not self._pages_kept:
+            self._run_many("INSERT OR IGNORE INTO pages VALUES (?)", keys)
+            return
         self._pages.update(keys)
-        if len(self._pages) >= PAGES_KEPT:
+        if len(self._pages) >= self._pages_kept:
             self._spill_pages()
 
     def _spill_pages(self) -> None:
         self._run_many("INSERT OR IGNORE INTO pages VALUES (?)", sorted(self._pages))
         self._pages.clear()
-        self._pages_spilled = True
+        self._pages_in_file = True
 
     def pages_not_met(self, keys: Iterable[str]) -> Iterator[str]:
         """Those of ``keys`` this run has not met, in their order: asked
         :data:`KEYS_ASKED` at a time, where one query each was most of finding
         what vanished from a large index."""
         keys = (key for key in keys if key not in self._pages)
-        if not self._pages_spilled:
+        if not self._pages_in_file:
             yield from keys
             return
         while batch := list(itertools.islice(keys, KEYS_ASKED)):

@@ -198,6 +198,7 @@ class IndexSession:
             self._known = {}
             return self._known
         self._page_changes = {}
+        self.ledger.keep_pages_in_memory()  # as many as the index's pages held here
         # Read from the list kept at the last commit if it is the index's
         # (indexer.known_pages), else from the page documents.
         generation = self._index.latest_generation()

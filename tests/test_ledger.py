@@ -8,18 +8,29 @@ from indexer import ledger as ledger_module
 from indexer.ledger import COMMITTED, KEYS_ASKED, NEW, REWRITTEN, MetRecord, RunLedger
 
 
-def test_ledger_meets_a_page_once() -> None:
+def ledger_holding_pages(where: str) -> RunLedger:
+    """A ledger keeping the pages met in its file (a first build's), or in
+    memory (a run over a known index's)."""
     ledger = RunLedger()
+    if where == "memory":
+        ledger.keep_pages_in_memory()
+    return ledger
+
+
+@pytest.mark.parametrize("where", ["file", "memory"])
+def test_ledger_meets_a_page_once(where: str) -> None:
+    ledger = ledger_holding_pages(where)
     assert ledger.meet_page("crawl/a.txt")
     assert not ledger.meet_page("crawl/a.txt")
     assert list(ledger.pages_not_met(["crawl/b.txt", "crawl/a.txt"])) == ["crawl/b.txt"]
 
 
+@pytest.mark.parametrize("where", ["file", "memory"])
 def test_pages_not_met_are_found_among_more_keys_than_one_query_asks(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
-    monkeypatch.setattr(ledger_module, "PAGES_KEPT", 10)  # the pages go to the database
-    ledger = RunLedger()
+    monkeypatch.setattr(ledger_module, "PAGES_KEPT", 10)  # from memory to the file
+    ledger = ledger_holding_pages(where)
     keys = [f"crawl/{number}.txt" for number in range(3 * KEYS_ASKED + 7)]
     ledger.meet_pages(keys[::2])
     assert list(ledger.pages_not_met(keys)) == keys[1::2]
@@ -30,7 +41,7 @@ def test_pages_are_met_once_when_more_were_met_than_memory_keeps(
 ) -> None:
     # Those met first are then found in the database, the others in memory.
     monkeypatch.setattr(ledger_module, "PAGES_KEPT", 3)
-    ledger = RunLedger()
+    ledger = ledger_holding_pages("memory")
     keys = [f"crawl/{number}.txt" for number in range(8)]
     assert [ledger.meet_page(key) for key in keys] == [True] * 8
     assert [ledger.meet_page(key) for key in keys] == [False] * 8
@@ -39,6 +50,14 @@ def test_pages_are_met_once_when_more_were_met_than_memory_keeps(
         "crawl/9.txt",
         "crawl/1.txt.bak",
     ]
+
+
+def test_a_first_build_s_ledger_holds_no_page_in_memory() -> None:
+    ledger = RunLedger()
+    ledger.meet_pages([f"crawl/{number}.txt" for number in range(50)])
+    assert ledger.meet_page("crawl/x.txt")
+    assert not ledger.meet_page("crawl/7.txt")
+    assert ledger._pages == set()
 
 
 def test_a_record_is_unknown_until_noted_then_as_noted() -> None:
