@@ -168,9 +168,10 @@ def indexing_terms() -> dict[str, str | None]:
 
 
 def remember_terms(terms: dict[str, str | None]) -> None:
-    """Start indexing from these words' terms (see indexer.word_terms), as
-    many as :data:`STEMS_CACHED` allows."""
-    room = max(0, STEMS_CACHED - len(_INDEXING_TERMS))
+    """Start indexing from these words' terms (see indexer.word_terms), the
+    first met first, up to three quarters of :data:`STEMS_CACHED`: the
+    words remembered are forgotten all at once when they overflow it."""
+    room = max(0, STEMS_CACHED * 3 // 4 - len(_INDEXING_TERMS))
     _INDEXING_TERMS.update(itertools.islice(terms.items(), room))
 
 

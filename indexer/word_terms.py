@@ -31,7 +31,6 @@ from indexer.storage import FORMAT_VERSION
 from indexer.version import __version__
 
 FILE = "newsdex-words.cache"
-_PARTIAL = FILE + ".partial"
 _STAMP = repr(("newsdex words 1", __version__, FORMAT_VERSION, sys.version_info[:3])).encode()
 """What the file begins with: a file of another newsdex, format or Python is not read."""
 _CHECKSUM_SIZE = 16
@@ -71,18 +70,21 @@ def _agrees(terms: Terms) -> bool:
 
 
 def write(directory: Path, terms: Terms) -> None:
-    """Keep ``terms`` beside the index (written whole, then renamed over the
-    last: a reader never sees half a file); a disk error keeps none."""
+    """Keep ``terms`` beside the index (written whole under a name of this
+    process's, then renamed over the last: a reader never sees half a file,
+    and the run's writer processes never write one file together); a disk
+    error keeps none."""
     payload = zstandard.ZstdCompressor(level=3).compress(
         pickle.dumps(terms, protocol=pickle.HIGHEST_PROTOCOL)
     )
+    partial = directory / f"{FILE}.{os.getpid()}.partial"
     try:
-        with open(directory / _PARTIAL, "wb") as file:
+        with open(partial, "wb") as file:
             file.write(_STAMP + _checksum(payload) + payload)
-        os.replace(directory / _PARTIAL, directory / FILE)
+        os.replace(partial, directory / FILE)
     except OSError:
         with contextlib.suppress(OSError):
-            os.remove(directory / _PARTIAL)
+            os.remove(partial)
 
 
 def _checksum(payload: bytes) -> bytes:

@@ -44,8 +44,12 @@ def remove_leftovers(index: whoosh_index.FileIndex) -> None:
     toc = index._read_toc()
     whoosh_index.clean_files(index.storage, INDEX_NAME, toc.generation, toc.segments)
     for name in index.storage.list():
-        # Tables of contents are written to a temporary name, then renamed.
-        if name.startswith(f"_{INDEX_NAME}_") and ".toc." in name:
+        # Tables of contents, and the files kept beside the index
+        # (indexer.known_pages, indexer.word_terms), are written to a
+        # temporary name, then renamed.
+        if (name.startswith(f"_{INDEX_NAME}_") and ".toc." in name) or (
+            name.startswith("newsdex-") and name.endswith(".partial")
+        ):
             index.storage.delete_file(name)
 
 

@@ -12,7 +12,7 @@ from helpers import write_page
 
 import indexer
 from benchmarks.generate import write_pages
-from indexer import analysis, storage, word_terms
+from indexer import analysis, known_pages, storage, word_terms
 
 TERMS = {"reports": "report", "the": None, "councils": "council", "met": "met"}
 
@@ -59,6 +59,31 @@ def test_a_writer_process_starts_from_the_words_read(tmp_path: Path) -> None:
     finally:
         analysis._INDEXING_TERMS.clear()
         analysis._INDEXING_TERMS.update(before)
+
+
+def test_a_writer_process_remembers_three_quarters_of_the_words_it_may_hold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Past the words it may hold it forgets them all: room is left for new ones.
+    monkeypatch.setattr(analysis, "_INDEXING_TERMS", {})
+    monkeypatch.setattr(analysis, "STEMS_CACHED", 8)
+    analysis.remember_terms({f"word{number}": f"word{number}" for number in range(10)})
+    assert list(analysis.indexing_terms()) == [f"word{number}" for number in range(6)]
+
+
+def test_files_half_written_beside_an_index_are_removed_by_the_next_run(
+    tmp_path: Path, private_index: Path
+) -> None:
+    write_page(tmp_path / "crawl", "a.txt", "Caption\nStory.\n")
+    indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    left = [
+        private_index / f"{known_pages.FILE}.partial",
+        private_index / f"{word_terms.FILE}.1.partial",
+    ]
+    for path in left:
+        path.write_bytes(b"half")
+    indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    assert not any(path.exists() for path in left)
 
 
 def all_postings(index: Path) -> dict[tuple[str, bytes], list[tuple[int, bytes]]]:
