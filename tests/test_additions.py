@@ -60,13 +60,18 @@ def started_tasks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     return started
 
 
+def index_then_add_many(crawl: Path, index: Path) -> indexer.IndexReport:
+    """Index three pages, then add :data:`MANY` more: the addition's report."""
+    add_pages(crawl, 0, 3)
+    indexer.index_paths([crawl], index=index)
+    add_pages(crawl, 3, MANY)
+    return indexer.index_paths([crawl], index=index)
+
+
 def test_an_addition_of_many_pages_is_written_by_a_second_process_into_one_segment(
     tmp_path: Path, private_index: Path, started_tasks: list[Any]
 ) -> None:
-    add_pages(tmp_path / "crawl", 0, 3)
-    indexer.index_paths([tmp_path / "crawl"], index=private_index)
-    add_pages(tmp_path / "crawl", 3, MANY)
-    report = indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    report = index_then_add_many(tmp_path / "crawl", private_index)
     assert report.pages_read == MANY
     assert len(started_tasks) == 1
     assert segments_and_hits(private_index) == (2, 3 + MANY)
@@ -79,10 +84,7 @@ def test_a_large_addition_is_written_by_a_process_per_core_into_a_segment_each(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(writers, "MORE_WRITERS_AFTER", 100)  # a batch of Whoosh's
-    add_pages(tmp_path / "crawl", 0, 3)
-    indexer.index_paths([tmp_path / "crawl"], index=private_index)
-    add_pages(tmp_path / "crawl", 3, MANY)
-    report = indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    report = index_then_add_many(tmp_path / "crawl", private_index)
     assert report.pages_read == MANY
     assert len(started_tasks) == 2
     assert segments_and_hits(private_index) == (3, 3 + MANY)

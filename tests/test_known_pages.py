@@ -43,6 +43,15 @@ def index_with_a_list(crawl: Path, index: Path) -> None:
     assert listed(index) is not None
 
 
+@pytest.fixture
+def crawl(tmp_path: Path, private_index: Path) -> Path:
+    """A crawl of one page, indexed so that the index keeps a list of it."""
+    folder = tmp_path / "crawl"
+    write_page(folder, "a.txt", "Caption a\nStory a.\n")
+    index_with_a_list(folder, private_index)
+    return folder
+
+
 def test_the_list_says_what_the_page_documents_say_after_each_kind_of_change(
     tmp_path: Path, private_index: Path
 ) -> None:
@@ -69,81 +78,65 @@ def test_the_list_says_what_the_page_documents_say_after_each_kind_of_change(
 
 
 def test_a_run_reads_the_list_and_not_the_page_documents(
-    tmp_path: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
+    crawl: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    index_with_a_list(tmp_path / "crawl", private_index)
-
     def not_read(searcher: object) -> None:
         raise AssertionError("the page documents were read")
 
     monkeypatch.setattr(session, "page_documents", not_read)
-    write_page(tmp_path / "crawl", "b.txt", "Caption b\nStory b.\n")
-    report = indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    write_page(crawl, "b.txt", "Caption b\nStory b.\n")
+    report = indexer.index_paths([crawl], index=private_index)
     assert (report.pages_read, report.pages_unchanged) == (1, 1)
 
 
-def test_a_rebuild_keeps_no_list(tmp_path: Path, private_index: Path) -> None:
-    write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    index_with_a_list(tmp_path / "crawl", private_index)
-    indexer.index_paths([tmp_path / "crawl"], index=private_index, rebuild=True)
+def test_a_rebuild_keeps_no_list(crawl: Path, private_index: Path) -> None:
+    indexer.index_paths([crawl], index=private_index, rebuild=True)
     assert not (private_index / known_pages.FILE).exists()
 
 
-def test_a_list_that_is_not_the_index_s_is_not_read(
-    tmp_path: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_list_that_is_not_the_index_s_is_not_read(crawl: Path, private_index: Path) -> None:
     # A commit by a newsdex that keeps no list: the list's stamp is older.
-    write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    index_with_a_list(tmp_path / "crawl", private_index)
     kept = (private_index / known_pages.FILE).read_bytes()
-    write_page(tmp_path / "crawl", "b.txt", "Caption b\nStory b.\n")
-    indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    write_page(crawl, "b.txt", "Caption b\nStory b.\n")
+    indexer.index_paths([crawl], index=private_index)
     (private_index / known_pages.FILE).write_bytes(kept)
     assert listed(private_index) is None
-    os.remove(tmp_path / "crawl" / "b.txt")
-    report = indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    os.remove(crawl / "b.txt")
+    report = indexer.index_paths([crawl], index=private_index)
     assert (report.pages_removed, report.pages_unchanged) == (1, 1)
     assert listed(private_index) == page_documents_say(private_index)
 
 
 @pytest.mark.parametrize("damage", [b"", b"NDXPAGE1", b"\x00" * 40])
-def test_a_damaged_list_is_not_read(tmp_path: Path, private_index: Path, damage: bytes) -> None:
-    write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    index_with_a_list(tmp_path / "crawl", private_index)
+def test_a_damaged_list_is_not_read(crawl: Path, private_index: Path, damage: bytes) -> None:
     with open(private_index / known_pages.FILE, "r+b") as file:
         file.seek(len(damage) and 24)  # past the stamp, else over it
         file.write(damage or b"garbage")
     assert listed(private_index) is None
-    report = indexer.index_paths([tmp_path / "crawl"], index=private_index)
+    report = indexer.index_paths([crawl], index=private_index)
     assert report.pages_unchanged == 1
 
 
 def test_a_run_writing_more_pages_than_kept_leaves_no_list(
-    tmp_path: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
+    crawl: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    index_with_a_list(tmp_path / "crawl", private_index)
     monkeypatch.setattr(session, "PAGE_CHANGES_KEPT", 2)
     for name in "bcd":
-        write_page(tmp_path / "crawl", f"{name}.txt", f"Caption {name}\nStory {name}.\n")
-    indexer.index_paths([tmp_path / "crawl"], index=private_index)
+        write_page(crawl, f"{name}.txt", f"Caption {name}\nStory {name}.\n")
+    indexer.index_paths([crawl], index=private_index)
     assert not (private_index / known_pages.FILE).exists()
 
 
 def test_a_failed_run_leaves_the_list_of_the_index_it_leaves(
-    tmp_path: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
+    crawl: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_page(tmp_path / "crawl", "a.txt", "Caption a\nStory a.\n")
-    index_with_a_list(tmp_path / "crawl", private_index)
-
     def failing(self: object, *arguments: object, **options: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(session.PooledSegmentWriter, "commit", failing)
     monkeypatch.setattr(session.SubprocessWriter, "commit", failing)
-    write_page(tmp_path / "crawl", "b.txt", "Caption b\nStory b.\n")
+    write_page(crawl, "b.txt", "Caption b\nStory b.\n")
     with pytest.raises(indexer.IndexWriteFailed):
-        indexer.index_paths([tmp_path / "crawl"], index=private_index)
+        indexer.index_paths([crawl], index=private_index)
     assert listed(private_index) == page_documents_say(private_index)
-    assert set(page_documents_say(private_index)) == {str(tmp_path / "crawl" / "a.txt")}
+    assert set(page_documents_say(private_index)) == {str(crawl / "a.txt")}
