@@ -3,7 +3,6 @@ that never outlive the run, and disk errors said in one line."""
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import gc
 import queue
@@ -319,8 +318,11 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
                     self._write_here()
                     return
             elif len(self.tasks) < self._most_tasks and self._handed_over >= MORE_WRITERS_AFTER:
-                with contextlib.suppress(OSError):  # the first goes on alone
+                started = len(self.tasks)
+                try:
                     self._new_task()
+                except OSError:  # no second process to be had: the first goes on alone
+                    del self.tasks[started:]  # never started, so never to be joined
             self.procs = len(self.tasks)  # Whoosh's _enqueue starts no more
             self._handed_over += len(self.docbuffer)
         super()._enqueue()

@@ -90,6 +90,24 @@ def test_a_large_addition_is_written_by_a_process_per_core_into_a_segment_each(
     assert segments_and_hits(private_index) == (3, 3 + MANY)
 
 
+def test_a_large_addition_whose_second_process_cannot_start_is_written_by_the_first(
+    tmp_path: Path, private_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_task = writers.SubprocessWriter._new_task
+
+    def only_one(writer: Any) -> Any:
+        if writer.tasks:  # as Whoosh's: the task is listed, then fails to start
+            writer.tasks.append(writer._mpctx.Process(target=os._exit, args=(0,)))
+            raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+        return new_task(writer)
+
+    monkeypatch.setattr(writers, "MORE_WRITERS_AFTER", 100)
+    monkeypatch.setattr(writers.SubprocessWriter, "_new_task", only_one)
+    report = index_then_add_many(tmp_path / "crawl", private_index)
+    assert report.pages_read == MANY
+    assert segments_and_hits(private_index) == (2, 3 + MANY)
+
+
 def test_a_small_addition_is_written_in_the_run_s_own_process(
     tmp_path: Path, private_index: Path, started_tasks: list[Any]
 ) -> None:
