@@ -397,9 +397,7 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             columns = (array("I", [docnum]), array("f", [weight]), lengths, value)
             return self.write_columns(format_, *columns, length_codes)
         code = length_codes[docnum] if length_codes is not None else 0
-        entry = _TERM_INFO.pack(1, weight, 1, code, code, max(0, weight), docnum, docnum)
-        # W3TermInfo's inlined postings: ids, weights and values, pickled.
-        return entry + pickle.dumps(((docnum,), (weight,), (value,)), 2)
+        return _inlined_entry((docnum,), (weight,), (value,), code, code)
 
     def write_columns(
         self,
@@ -435,13 +433,9 @@ class NewsdexPostingsWriter(W3PostingsWriter):  # type: ignore[misc]
             info = _TERM_INFO.pack(0, sum(weights), count, shortest, longest, heaviest, first, last)
             return info + _EXTENT.pack(start, len(WHOOSH3_HEADER_MAGIC) + len(block))
         if count <= limit:  # fewer than the inline limit: as finish_postings inlines them
-            shortest_length, longest_length = _length_range(length_codes, ids)
-            terminfo = W3TermInfo(
-                sum(weights), count, shortest_length, longest_length,
-                max(0, max(weights)), ids[0], ids[-1],
-            )  # fmt: skip
-            terminfo.set_inlined(ids, weights, _split(values, value_lengths) or [b""] * count)
-            return terminfo.to_bytes()  # type: ignore[no-any-return]
+            shortest, longest = _code_range(length_codes, ids)
+            inlined = _split(values, value_lengths) or [b""] * count
+            return _inlined_entry(ids, weights, inlined, shortest, longest)
         # Several blocks: each added to the term's info by Whoosh's add_block.
         self.start_postings(format_, W3TermInfo())
         value_start = 0
@@ -531,6 +525,21 @@ def _encoded(
     if 0 in value_lengths:
         raise ValueError(f"{type(format_).__name__} gave an empty value")
     return encode_columns(ids, weights, value_lengths, values)
+
+
+def _inlined_entry(
+    ids: Sequence[int],
+    weights: Sequence[float],
+    values: Sequence[bytes],
+    shortest: int,
+    longest: int,
+) -> bytes:
+    """A term's entry holding its postings (``W3TermInfo.to_bytes()`` of
+    inlined postings: its info, then the ids, weights and values pickled);
+    ``shortest`` and ``longest`` are length codes, 0 for none."""
+    heaviest = max(0, max(weights))
+    info = _TERM_INFO.pack(1, sum(weights), len(ids), shortest, longest, heaviest, ids[0], ids[-1])
+    return info + pickle.dumps((tuple(ids), tuple(weights), tuple(values)), 2)
 
 
 def _code_range(codes: bytes | None, ids: Sequence[int]) -> tuple[int, int]:
