@@ -121,14 +121,18 @@ def test_a_list_with_any_byte_of_its_pages_changed_is_not_read(
     crawl: Path, private_index: Path
 ) -> None:
     # Some changes would still decompress and unpickle, a page's name or time
-    # changed: the compressed pages' checksum refuses every one.
+    # changed: the pages' checksum refuses every one. A few bits of a zstd
+    # frame do not change what it decodes to (which of them depends on the
+    # bytes, here on the test's folder): such a list is read, and is the same.
     kept = private_index / known_pages.FILE
     whole = kept.read_bytes()
+    before = listed(private_index)
+    assert before is not None
     for place in range(known_pages._HEADER.size, len(whole)):
         changed = bytearray(whole)
         changed[place] ^= 0x01
         kept.write_bytes(bytes(changed))
-        assert listed(private_index) is None, place
+        assert listed(private_index) in (None, before), place
 
 
 def test_a_run_writing_more_pages_than_kept_leaves_no_list(
