@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import IndexLocked
-from indexer.processes import is_running
+from indexer.processes import is_running, keep_from_children, let_children_have
 from indexer.storage import INDEX_NAME
 
 LOCK_FILE = f"{INDEX_NAME}_WRITELOCK"
@@ -54,7 +54,23 @@ def acquire(
     except BaseException:
         lock.release()
         raise
-    return lock
+    return HeldLock(lock)
+
+
+class HeldLock:
+    """The write lock as a run holds it: its file is closed in the writer
+    processes the run forks, so none of them can outlive it holding the lock."""
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+        self._descriptor: int | None = getattr(lock, "fd", None)
+        if self._descriptor is not None:
+            keep_from_children(self._descriptor)
+
+    def release(self) -> None:
+        if self._descriptor is not None:
+            let_children_have(self._descriptor)
+        self._lock.release()
 
 
 def lock_holder(directory: Path) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 from whoosh.reading import SegmentReader
 
 from indexer.codec import LENGTH_OF_CODE, NewsdexCodec, read_posting_list
-from indexer.processes import end_with_parent
+from indexer.processes import start_child
 
 MERGE_FACTOR = 8
 """Segments of one level merged into one of the next level up."""
@@ -103,7 +103,9 @@ class BackgroundMerge:
     they were and the next run tries again, so nothing is lost either way.
     """
 
-    def __init__(self, storage: Any, schema: Any, indexname: str, segments: Sequence[Any]) -> None:
+    def __init__(
+        self, storage: Any, schema: Any, indexname: str, segments: Sequence[Any], start: str
+    ) -> None:
         chosen = segments_to_merge([segment.doc_count() for segment in segments])
         picked = [segments[position] for position in chosen]
         self._dropped = {segment.segment_id() for segment in picked}
@@ -113,7 +115,7 @@ class BackgroundMerge:
         self._process: Any = None
         if len(self._sources) < 2:
             return
-        context = multiprocessing.get_context("spawn")  # forked, it would hold the write lock
+        context: Any = multiprocessing.get_context(start)  # see processes.child_start_method
         self._results, sender = context.Pipe(duplex=False)
         process = context.Process(
             target=_merge_in_child,
@@ -179,7 +181,7 @@ def _merge_in_child(
     storage: Any, schema: Any, indexname: str, segments: Sequence[Any], sender: Any
 ) -> None:
     """A merge process, ending when the newsdex process that started it ends."""
-    end_with_parent()
+    start_child()
     try:
         merged = merge_segments(storage, schema, indexname, segments)
     except BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -17,6 +18,54 @@ def is_running(pid: int) -> bool:
     except OSError:  # it exists, as another user's process
         return True
     return True
+
+
+_PARENT_ONLY_FILES: set[int] = set()
+"""Open files of this process that a forked child must not keep open (the write lock)."""
+
+
+def keep_from_children(descriptor: int) -> None:
+    """Close ``descriptor`` in every child this process forks from now on: a
+    forked child holds a copy of each open file, and a file lock lives as
+    long as any copy of it."""
+    _PARENT_ONLY_FILES.add(descriptor)
+
+
+def let_children_have(descriptor: int) -> None:
+    """Undo :func:`keep_from_children`, before ``descriptor`` is closed (its number
+    may then name a file the children need)."""
+    _PARENT_ONLY_FILES.discard(descriptor)
+
+
+def child_start_method() -> str | None:
+    """How writer and merge processes are started, or ``None`` if they cannot be.
+
+    Forked on Linux when this process runs no other thread: a fork copies
+    only the thread that forks, and a lock another thread held stays held
+    in the child for good. Else spawned: a new interpreter that imports
+    newsdex again, the largest part of an addition's writer's start-up.
+    """
+    if sys.platform == "linux" and _threads_running() == 1:
+        return "fork"
+    return "spawn" if can_spawn() else None
+
+
+def _threads_running() -> int:
+    """This process's threads, the operating system's count (C libraries' too)."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+def start_child() -> None:
+    """What a writer or merge process does first: let go of its parent's files
+    (when forked) and end when its parent ends."""
+    for descriptor in _PARENT_ONLY_FILES:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
+    _PARENT_ONLY_FILES.clear()
+    end_with_parent()
 
 
 def end_with_parent() -> None:

@@ -23,7 +23,7 @@ from indexer.creation import open_for_writing
 from indexer.errors import IndexDamaged
 from indexer.ledger import COMMITTED, NEW, REWRITTEN, MetRecord, RunLedger
 from indexer.merge import BackgroundMerge, merge_policy
-from indexer.processes import can_spawn
+from indexer.processes import child_start_method
 from indexer.records import Article, Record
 from indexer.storage import (
     INDEX_NAME,
@@ -146,13 +146,13 @@ class IndexSession:
         self._empty = self._documents_before == 0
         self._added = self._deleted = 0
         try:
-            processes = (os.cpu_count() or 1) > 1 and can_spawn()
-            if processes and self._empty and self.input_bytes >= PARALLEL_MIN_BYTES:
+            start = child_start_method() if (os.cpu_count() or 1) > 1 else None
+            if start and self._empty and self.input_bytes >= PARALLEL_MIN_BYTES:
                 # Two processes analyse documents side by side (nearly twice as
                 # fast on 2 cores), each leaving its own segment. Only for
                 # large first builds: a small one would mostly pay start-up.
-                return self._writer_processes(2)
-            if self._empty or not (processes and self.processes_beside):
+                return self._writer_processes(2, start)
+            if self._empty or not (start and self.processes_beside):
                 return PooledSegmentWriter(
                     self._index, limitmb=WRITER_POOL_MB, codec=NewsdexCodec(), _lk=False
                 )
@@ -161,25 +161,27 @@ class IndexSession:
             # one segment, and a second when the addition is large (see
             # SubprocessWriter); segments piling up are merged beside the run
             # (see indexer.merge).
-            writer = self._writer_processes(2, small_runs_here=True)
+            writer = self._writer_processes(2, start, small_runs_here=True)
             self._merge = BackgroundMerge(
-                self._index.storage, writer.schema, INDEX_NAME, writer.segments
+                self._index.storage, writer.schema, INDEX_NAME, writer.segments, start
             )
             return writer
         except BaseException:
             self._searcher.close()
             raise
 
-    def _writer_processes(self, count: int, small_runs_here: bool = False) -> SubprocessWriter:
-        """Whoosh's multi-process writer with ``count`` sub-writers, sharing out
-        the postings pools' memory. Spawned, not forked: a forked child would
-        hold the write lock."""
+    def _writer_processes(
+        self, count: int, start: str, small_runs_here: bool = False
+    ) -> SubprocessWriter:
+        """Whoosh's multi-process writer with ``count`` sub-writers started by
+        ``start`` (see :func:`child_start_method`), sharing out the postings
+        pools' memory."""
         pool_mb = WRITER_POOL_MB // count
         return SubprocessWriter(
             self._index,
             procs=count,
             multisegment=True,
-            start_method="spawn",
+            start_method=start,
             small_runs_here=small_runs_here,
             subargs={"limitmb": pool_mb, "codec": NewsdexCodec()},
             limitmb=pool_mb,

@@ -30,7 +30,7 @@ from indexer.analysis import (
 from indexer.codec import CompactPositions
 from indexer.errors import IndexWriteFailed
 from indexer.pool import PostingsPool, one_posting, posting_columns
-from indexer.processes import end_with_parent
+from indexer.processes import start_child
 from indexer.storage import INDEX_NAME
 
 
@@ -231,7 +231,7 @@ def _watch_parent_then_run_subwriter(*args: Any) -> None:
     Whoosh's sub-writers wait on their job queue forever: if the parent is
     killed, they would live on (and, forked, hold the write lock).
     """
-    end_with_parent()
+    start_child()
     _SubWriterTask(*args).run()
 
 

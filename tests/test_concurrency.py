@@ -25,6 +25,7 @@ from helpers import PROJECT_ROOT, SEEDS, is_alive
 import indexer
 import search
 from benchmarks.generate import write_pages
+from indexer import processes
 from indexer.lock import LOCK_FILE, WRITER_FILE
 from indexer.session import IndexSession
 
@@ -344,6 +345,84 @@ def test_a_killed_two_process_build_leaves_no_sub_writer_and_no_lock_behind(
     session.cancel()
     with search.open_index(private_index) as opened:
         assert opened.stats().pages_indexed == 0  # the empty index of a first run
+
+
+LOCK_IN_WRITERS = r"""
+import json, os, sys
+import indexer
+from indexer import writers
+from indexer.lock import LOCK_FILE
+
+pages, index, seen = sys.argv[1:]
+lock = os.path.realpath(os.path.join(index, LOCK_FILE))
+
+
+def holds_lock():
+    folder = f"/proc/{os.getpid()}/fd"
+    return lock in {os.path.realpath(os.path.join(folder, fd)) for fd in os.listdir(folder)}
+
+
+run = writers._SubWriterTask.run
+
+
+def look_then_run(self):
+    # In a forked writer (a spawned one imports writers anew, unchanged).
+    with open(os.path.join(seen, str(os.getpid())), "w") as file:
+        json.dump(holds_lock(), file)
+    return run(self)
+
+
+writers._SubWriterTask.run = look_then_run
+finish = writers.SubprocessWriter._merge_segments
+
+
+def look_then_finish(self, *arguments):
+    with open(os.path.join(seen, "parent"), "w") as file:
+        json.dump([self._mpctx.get_start_method(), holds_lock()], file)
+    return finish(self, *arguments)
+
+
+writers.SubprocessWriter._merge_segments = look_then_finish
+indexer.index_paths([pages], index=index)
+"""
+
+
+@pytest.mark.usefixtures("bbc_news")
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+def test_an_addition_s_forked_writers_hold_no_copy_of_the_write_lock(
+    tmp_path: Path, private_index: Path
+) -> None:
+    # A flock lives as long as any copy of its file: a forked writer holding
+    # one, stopped or stuck, would keep the index locked after newsdex died.
+    write_pages(tmp_path / "pages", 100)
+    indexer.index_paths([tmp_path / "pages"], index=private_index)
+    write_pages(tmp_path / "pages", 300, start=100)
+    seen = tmp_path / "seen"
+    seen.mkdir()
+    ran = subprocess.run(
+        [sys.executable, "-c", LOCK_IN_WRITERS, str(tmp_path / "pages"), str(private_index), seen],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads((seen / "parent").read_text()) == ["fork", True]
+    writers = [json.loads(file.read_text()) for file in seen.iterdir() if file.name != "parent"]
+    assert writers and not any(writers)
+
+
+def test_writer_processes_are_spawned_while_another_thread_runs() -> None:
+    # A fork copies only the forking thread: a lock another one held would
+    # stay held in the child for good.
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        assert processes.child_start_method() in ("spawn", None)
+    finally:
+        release.set()
+        other.join()
 
 
 @pytest.mark.usefixtures("bbc_news")

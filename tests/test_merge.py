@@ -312,7 +312,7 @@ def test_a_merge_that_fails_leaves_the_segments_and_loses_nothing(
 def test_without_a_second_process_the_commit_merges(
     piled_up: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("indexer.session.can_spawn", lambda: False)
+    monkeypatch.setattr("indexer.session.child_start_method", lambda: None)
     removed = add_and_remove(*piled_up)
     assert_removed_pages_gone(piled_up[1], removed, segments=2)
 
