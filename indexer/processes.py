@@ -44,6 +44,9 @@ def child_start_method() -> str | None:
     only the thread that forks, and a lock another thread held stays held
     in the child for good. Else spawned: a new interpreter that imports
     newsdex again, the largest part of an addition's writer's start-up.
+    (A second writer is forked beside one thread, multiprocessing's own
+    that feeds the job queue: multiprocessing resets the queue in the
+    child, as its pools fork workers beside their own threads.)
     """
     if sys.platform == "linux" and _threads_running() == 1:
         return "fork"

@@ -330,7 +330,12 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
     def commit(self, mergetype: Any = None, optimize: Any = None, merge: Any = None) -> None:
         if not self.tasks and self._small_runs_here:
             self._write_here()
-        super().commit(mergetype, optimize, merge)
+        try:
+            super().commit(mergetype, optimize, merge)
+        except BaseException:
+            self._close_queues(finished=False)
+            raise
+        self._close_queues(finished=True)
 
     def _merge_segments(self, mergetype: Any, optimize: Any, merge: Any) -> Any:
         # Whoosh's commit calls this after its last job and before it waits
@@ -383,7 +388,19 @@ class SubprocessWriter(MpWriter):  # type: ignore[misc]
                 task.terminate()
                 task.join()
         finally:
+            self._close_queues(finished=False)
             SegmentWriter.cancel(self)
+
+    def _close_queues(self, finished: bool) -> None:
+        """End the thread that feeds the job queue (Whoosh leaves it running):
+        the next run in this process forks its writers only if it runs no
+        other thread. Unfinished, jobs left in the queue are dropped."""
+        if not finished:
+            self._jobs.cancel_join_thread()
+        for opened in (self._jobs, self.resultqueue):
+            opened.close()
+        if finished:
+            self._jobs.join_thread()
 
 
 def close_files_left_open(error: OSError) -> None:

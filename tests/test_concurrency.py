@@ -412,6 +412,19 @@ def test_an_addition_s_forked_writers_hold_no_copy_of_the_write_lock(
     assert writers and not any(writers)
 
 
+@pytest.mark.usefixtures("bbc_news")
+def test_an_addition_leaves_no_thread_behind(tmp_path: Path, private_index: Path) -> None:
+    # The thread feeding the writers' job queue, left running, made the next
+    # run in the same process spawn its writers instead of forking them.
+    write_pages(tmp_path / "pages", 100)
+    indexer.index_paths([tmp_path / "pages"], index=private_index)
+    write_pages(tmp_path / "pages", 300, start=100)
+    before = threading.active_count()
+    report = indexer.index_paths([tmp_path / "pages"], index=private_index)
+    assert report.pages_read == 300
+    assert threading.active_count() == before
+
+
 def test_writer_processes_are_spawned_while_another_thread_runs() -> None:
     # A fork copies only the forking thread: a lock another one held would
     # stay held in the child for good.
