@@ -40,6 +40,10 @@ build keeps its pages in the file from the first (memory stays flat)."""
 KEYS_ASKED = 500
 """Page keys looked up in one query (SQLite allows 32,766 parameters)."""
 
+NOTES_HELD = 2_000
+"""Records noted and not yet in the database, written together (one
+statement each was most of noting them); any query of records writes them first."""
+
 RECORDS_KEPT = 10_000
 """Records last noted or looked up, kept in memory as well: a page's ticker
 mostly repeats headlines of the pages just before it, and each was a query."""
@@ -70,6 +74,8 @@ class RunLedger:
         )
         self._recent: dict[str, MetRecord] = {}
         """At most :data:`RECORDS_KEPT` records as the database holds them, oldest first."""
+        self._notes: dict[str, tuple[bytes | None, ...]] = {}
+        """Records noted and not yet written (see :data:`NOTES_HELD`), as rows."""
         self._records_let_go = False
         """Whether a record noted left memory (only then is the database asked)."""
         self._pages: set[str] = set()
@@ -133,6 +139,7 @@ class RunLedger:
         met = self._recent.get(record_id)
         if met is not None or not self._records_let_go:
             return met  # while memory holds every record noted, it answers alone
+        self._write_notes()
         row = self._run(
             "SELECT kind, state, written, run_sites, published FROM records"
             " WHERE id = ? AND kind IS NOT NULL",
@@ -152,16 +159,23 @@ class RunLedger:
 
     def note_record(self, record_id: str, met: MetRecord) -> None:
         """Note (or update) what this run knows of a record."""
-        self._run(
-            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)",
-            record_id,
-            met.kind,
-            met.state,
-            ",".join(sorted(met.written)) if met.written is not None else None,
-            ",".join(sorted(met.run_sites)),
-            met.published or "",
-        )
+        written = ",".join(sorted(met.written)) if met.written is not None else None
+        sites = ",".join(sorted(met.run_sites))
+        values = (record_id, met.kind, met.state, written, sites, met.published or "")
+        self._notes[record_id] = tuple(_stored(v) if v is not None else None for v in values)
+        if len(self._notes) >= NOTES_HELD:
+            self._write_notes()
         self._keep(record_id, met)
+
+    def _write_notes(self) -> None:
+        if self._notes:
+            notes, self._notes = self._notes, {}
+            try:
+                self._db.executemany(
+                    "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?, ?, ?)", notes.values()
+                )
+            except sqlite3.Error as error:
+                raise _ledger_failed(error) from error
 
     def _keep(self, record_id: str, met: MetRecord) -> None:
         recent = self._recent
@@ -181,6 +195,7 @@ class RunLedger:
 
     def orphan_candidates(self) -> list[tuple[str, bool]]:
         """The candidates, in order, each with whether a page of this run holds it."""
+        self._write_notes()
         rows = self._run(
             "SELECT id, id IN (SELECT id FROM records) FROM orphan_candidates ORDER BY id"
         )
@@ -188,12 +203,14 @@ class RunLedger:
 
     def rewritten_records(self) -> list[tuple[str, frozenset[str]]]:
         """Records whose document this run wrote again, each with its final sites."""
+        self._write_notes()
         rows = self._run("SELECT id, written FROM records WHERE state = ?", REWRITTEN)
         found = self._fetch(rows)
         return [(_text(record_id), _sites(_text(written))) for record_id, written in found]
 
     def records_by_kind(self) -> dict[Kind, int]:
         """Distinct records of the pages read this run, by kind (in the order of KINDS)."""
+        self._write_notes()
         rows = self._run("SELECT kind, count(*) FROM records WHERE kind IS NOT NULL GROUP BY kind")
         counts = {_text(kind): count for kind, count in self._fetch(rows)}
         return {kind: counts[kind] for kind in KINDS if kind in counts}

@@ -68,11 +68,14 @@ def test_a_record_is_unknown_until_noted_then_as_noted() -> None:
     assert ledger.met_record("h-1") == met
 
 
+@pytest.mark.parametrize("notes_held", [1, 4, ledger_module.NOTES_HELD])
 def test_records_are_as_last_noted_once_more_were_noted_than_memory_keeps(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, notes_held: int
 ) -> None:
-    # The first ones are then read back from the database, updates included.
+    # The first ones are then read back from the database, updates included,
+    # whether their notes were written one by one, in batches, or not yet.
     monkeypatch.setattr(ledger_module, "RECORDS_KEPT", 3)
+    monkeypatch.setattr(ledger_module, "NOTES_HELD", notes_held)
     ledger = RunLedger()
     noted = {
         f"h-{number}": MetRecord("headline", NEW, frozenset({f"s{number}.com"}))
