@@ -311,8 +311,13 @@ class IndexRun:
 
     def remove_vanished(self, roots: Sequence[Path]) -> None:
         """Remove the pages indexed from under ``roots`` that this run did not find."""
-        prefixes = [str(root) for root in roots]
-        under = (key for key, page in self.known.items() if _under(page.container, prefixes))
+        given = {str(root) for root in roots}
+        inside = tuple(root.rstrip(os.sep) + os.sep for root in given)
+        under = (
+            key
+            for key, page in self.known.items()
+            if page.container in given or page.container.startswith(inside)
+        )
         for key in self.session.ledger.pages_not_met(under):
             page = self.known[key]
             self.session.remove_page(page)
@@ -328,9 +333,3 @@ def _no_usable_line(skipped: list[Skipped]) -> str:
     if count == len(skipped):
         return f"no usable line ({lines}): {reason}"
     return f"no usable line ({lines}; {count:,} of them: {reason})"
-
-
-def _under(path: str, prefixes: Sequence[str]) -> bool:
-    return any(
-        path == prefix or path.startswith(prefix.rstrip(os.sep) + os.sep) for prefix in prefixes
-    )
