@@ -7,8 +7,9 @@ keep a record that some page still holds). Held in Python sets, those grew
 with every page. Here
 they live in a temporary SQLite database: SQLite deletes its file when the
 run ends or its process dies, and holds at most its page cache in memory
-(and the ledger the last :data:`RECORDS_KEPT` records it met, and, in a
-run over a known index, up to :data:`PAGES_KEPT` pages).
+(and the ledger the last :data:`RECORDS_KEPT` records it met, up to
+:data:`NOTES_HELD` notes of records not yet written, and, in a run over a
+known index, up to :data:`PAGES_KEPT` pages).
 Its file is in the temporary folder (``SQLITE_TMPDIR`` or ``TMPDIR``).
 """
 

@@ -260,15 +260,26 @@ def test_writer_processes_that_stop_fail_the_run_instead_of_leaving_it_waiting(
     assert snapshot(seeded_index) == before
 
 
-def test_a_program_read_from_standard_input_builds_in_one_process(tmp_path: Path) -> None:
+@pytest.mark.parametrize("other_thread", [False, True])
+def test_a_program_read_from_standard_input_builds_its_index(
+    tmp_path: Path, other_thread: bool
+) -> None:
     # Spawned writer processes import the main module again from its file,
-    # and a program piped to Python has none: they would all die at start.
+    # and a program piped to Python has none: they would all die at start,
+    # so it builds in one process. Forked ones (Linux, a process running no
+    # other thread) start from the program as it is.
     program = f"""
+import threading
 import indexer
-from indexer import session
+from indexer import session, writers
+if {other_thread}:
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+started = []
+start = writers.SubprocessWriter._new_task
+writers.SubprocessWriter._new_task = lambda self: started.append(1) or start(self)
 session.PARALLEL_MIN_BYTES = 0
 report = indexer.index_paths([{str(SEEDS)!r}], index={str(tmp_path / "index")!r})
-print(report.documents)
+print(report.documents, len(started))
 """
     done = subprocess.run(
         [sys.executable, "-"],
@@ -280,7 +291,10 @@ print(report.documents)
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert int(done.stdout) > 0
+    documents, writer_processes = map(int, done.stdout.split())
+    assert documents > 0
+    forked = sys.platform == "linux" and not other_thread and (os.cpu_count() or 1) > 1
+    assert (writer_processes > 0) == forked
 
 
 # --- folders that cannot be written ---------------------------------------
