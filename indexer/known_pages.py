@@ -95,7 +95,9 @@ def encoded(rows: Iterable[Row]) -> tuple[int, bytes]:
     writer processes finish their segments, before the commit)."""
     listed = list(rows)
     body = pickle.dumps((_FIELDS, listed), protocol=pickle.HIGHEST_PROTOCOL)
-    return len(listed), zstandard.ZstdCompressor(level=3, write_checksum=True).compress(body)
+    # Level 1: faster than level 3 on the benchmark's pages, and no larger
+    # (docs/performance.md, the eleventh stop).
+    return len(listed), zstandard.ZstdCompressor(level=1, write_checksum=True).compress(body)
 
 
 def write(directory: Path, generation: int, pages: int, body: bytes) -> None:
