@@ -347,6 +347,15 @@ def test_a_killed_two_process_build_leaves_no_sub_writer_and_no_lock_behind(
         assert opened.stats().pages_indexed == 0  # the empty index of a first run
 
 
+def indexed_then_grown(pages: Path, index: Path) -> Path:
+    """100 pages indexed into ``index``, then 300 more written beside them: an
+    addition that its writer processes (two of them) write."""
+    write_pages(pages, 100)
+    indexer.index_paths([pages], index=index)
+    write_pages(pages, 300, start=100)
+    return pages
+
+
 LOCK_IN_WRITERS = r"""
 import json, os, sys
 import indexer
@@ -394,13 +403,11 @@ def test_an_addition_s_forked_writers_hold_no_copy_of_the_write_lock(
 ) -> None:
     # A flock lives as long as any copy of its file: a forked writer holding
     # one, stopped or stuck, would keep the index locked after newsdex died.
-    write_pages(tmp_path / "pages", 100)
-    indexer.index_paths([tmp_path / "pages"], index=private_index)
-    write_pages(tmp_path / "pages", 300, start=100)
+    pages = indexed_then_grown(tmp_path / "pages", private_index)
     seen = tmp_path / "seen"
     seen.mkdir()
     ran = subprocess.run(
-        [sys.executable, "-c", LOCK_IN_WRITERS, str(tmp_path / "pages"), str(private_index), seen],
+        [sys.executable, "-c", LOCK_IN_WRITERS, str(pages), str(private_index), seen],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
@@ -416,11 +423,9 @@ def test_an_addition_s_forked_writers_hold_no_copy_of_the_write_lock(
 def test_an_addition_leaves_no_thread_behind(tmp_path: Path, private_index: Path) -> None:
     # The thread feeding the writers' job queue, left running, made the next
     # run in the same process spawn its writers instead of forking them.
-    write_pages(tmp_path / "pages", 100)
-    indexer.index_paths([tmp_path / "pages"], index=private_index)
-    write_pages(tmp_path / "pages", 300, start=100)
+    pages = indexed_then_grown(tmp_path / "pages", private_index)
     before = threading.active_count()
-    report = indexer.index_paths([tmp_path / "pages"], index=private_index)
+    report = indexer.index_paths([pages], index=private_index)
     assert report.pages_read == 300
     assert threading.active_count() == before
 
