@@ -356,8 +356,8 @@ def indexed_then_grown(pages: Path, index: Path) -> Path:
     return pages
 
 
-LOCK_IN_WRITERS = r"""
-import json, os, sys
+FORKED_ADDITION = r"""
+import gc, json, os, sys
 import indexer
 from indexer import writers
 from indexer.lock import LOCK_FILE
@@ -377,7 +377,7 @@ run = writers._SubWriterTask.run
 def look_then_run(self):
     # In a forked writer (a spawned one imports writers anew, unchanged).
     with open(os.path.join(seen, str(os.getpid())), "w") as file:
-        json.dump(holds_lock(), file)
+        json.dump({"holds lock": holds_lock(), "frozen": gc.get_freeze_count()}, file)
     return run(self)
 
 
@@ -387,7 +387,7 @@ finish = writers.SubprocessWriter._merge_segments
 
 def look_then_finish(self, *arguments):
     with open(os.path.join(seen, "parent"), "w") as file:
-        json.dump([self._mpctx.get_start_method(), holds_lock()], file)
+        json.dump({"start": self._mpctx.get_start_method(), "holds lock": holds_lock()}, file)
     return finish(self, *arguments)
 
 
@@ -396,27 +396,48 @@ indexer.index_paths([pages], index=index)
 """
 
 
-@pytest.mark.usefixtures("bbc_news")
-@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
-def test_an_addition_s_forked_writers_hold_no_copy_of_the_write_lock(
-    tmp_path: Path, private_index: Path
-) -> None:
-    # A flock lives as long as any copy of its file: a forked writer holding
-    # one, stopped or stuck, would keep the index locked after newsdex died.
+@pytest.fixture
+def forked_addition(
+    tmp_path: Path, private_index: Path, bbc_news: Path
+) -> tuple[dict[str, Any], list[Any]]:
+    """What an addition's process and each of its writer processes saw of
+    themselves (writers forked: the program runs no other thread)."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs Linux's /proc")
     pages = indexed_then_grown(tmp_path / "pages", private_index)
     seen = tmp_path / "seen"
     seen.mkdir()
     ran = subprocess.run(
-        [sys.executable, "-c", LOCK_IN_WRITERS, str(pages), str(private_index), seen],
+        [sys.executable, "-c", FORKED_ADDITION, str(pages), str(private_index), seen],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert ran.returncode == 0, ran.stderr
-    assert json.loads((seen / "parent").read_text()) == ["fork", True]
+    parent = json.loads((seen / "parent").read_text())
     writers = [json.loads(file.read_text()) for file in seen.iterdir() if file.name != "parent"]
-    assert writers and not any(writers)
+    assert parent["start"] == "fork" and writers
+    return parent, writers
+
+
+def test_an_addition_s_forked_writers_hold_no_copy_of_the_write_lock(
+    forked_addition: tuple[dict[str, Any], list[Any]],
+) -> None:
+    # A flock lives as long as any copy of its file: a forked writer holding
+    # one, stopped or stuck, would keep the index locked after newsdex died.
+    parent, writers = forked_addition
+    assert parent["holds lock"]
+    assert not any(writer["holds lock"] for writer in writers)
+
+
+def test_a_forked_writer_leaves_its_parent_s_objects_out_of_its_collections(
+    forked_addition: tuple[dict[str, Any], list[Any]],
+) -> None:
+    # A collection writes to each object it looks at: the parent's memory,
+    # shared until then, would be copied into every writer.
+    _, writers = forked_addition
+    assert all(writer["frozen"] > 1000 for writer in writers)
 
 
 @pytest.mark.usefixtures("bbc_news")
