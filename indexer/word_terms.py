@@ -17,7 +17,6 @@ words are stemmed as they are met.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import pickle
 import random
@@ -31,9 +30,8 @@ from indexer.storage import FORMAT_VERSION
 from indexer.version import __version__
 
 FILE = "newsdex-words.cache"
-_STAMP = repr(("newsdex words 1", __version__, FORMAT_VERSION, sys.version_info[:3])).encode()
+_STAMP = repr(("newsdex words 2", __version__, FORMAT_VERSION, sys.version_info[:3])).encode()
 """What the file begins with: a file of another newsdex, format or Python is not read."""
-_CHECKSUM_SIZE = 16
 SAMPLE = 64
 """Words of the file stemmed again when it is read: any that differs, and it is not used."""
 NEW_WORDS_KEPT = 5000
@@ -50,11 +48,10 @@ def read(directory: Path) -> Terms | None:
         data = (directory / FILE).read_bytes()
     except OSError:
         return None
-    stamp, body = data[: len(_STAMP)], data[len(_STAMP) :]
-    checksum, payload = body[:_CHECKSUM_SIZE], body[_CHECKSUM_SIZE:]
-    if stamp != _STAMP or checksum != _checksum(payload):
+    stamp, payload = data[: len(_STAMP)], data[len(_STAMP) :]
+    if stamp != _STAMP:
         return None
-    try:
+    try:  # zstd's checksum of the words refuses a damaged file
         terms = pickle.loads(zstandard.ZstdDecompressor().decompress(payload))
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, zstandard.ZstdError):
         return None
@@ -74,18 +71,14 @@ def write(directory: Path, terms: Terms) -> None:
     process's, then renamed over the last: a reader never sees half a file,
     and the run's writer processes never write one file together); a disk
     error keeps none."""
-    payload = zstandard.ZstdCompressor(level=3).compress(
+    payload = zstandard.ZstdCompressor(level=3, write_checksum=True).compress(
         pickle.dumps(terms, protocol=pickle.HIGHEST_PROTOCOL)
     )
     partial = directory / f"{FILE}.{os.getpid()}.partial"
     try:
         with open(partial, "wb") as file:
-            file.write(_STAMP + _checksum(payload) + payload)
+            file.write(_STAMP + payload)
         os.replace(partial, directory / FILE)
     except OSError:
         with contextlib.suppress(OSError):
             os.remove(partial)
-
-
-def _checksum(payload: bytes) -> bytes:
-    return hashlib.blake2b(payload, digest_size=_CHECKSUM_SIZE).digest()
